@@ -1,0 +1,1 @@
+"""AIPROD: the production domain and its Dagster assets."""

@@ -1,0 +1,39 @@
+"""Canonical JSON and the hashes derived from it.
+
+Seeds and spec hashes must be identical in every process, so they come from
+sha256 over a canonical serialization, never from Python's ``hash()``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from pydantic import BaseModel
+
+
+def canonical_json(value: Any) -> str:
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json")
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sha256_hex(data: bytes | str) -> str:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+def digest_of(value: Any) -> str:
+    return sha256_hex(canonical_json(value))
+
+
+def seed_of(value: Any) -> int:
+    """A 31-bit seed, so every RNG (torch, numpy, random) accepts it."""
+    return int(digest_of(value)[:8], 16) & 0x7FFFFFFF
+
+
+def pretty_json(model: BaseModel) -> str:
+    """The stored form of an artefact: stable key order, indented for a person."""
+    return json.dumps(model.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,439 @@
+"""Pydantic models for every artefact in the asset graph (DESIGN.md §1, §3, §8).
+
+Every model forbids unknown fields and carries a ``schema_version`` so a stored
+JSON file says which shape it has. Later stages fill in the models declared
+here; nothing in this module imports Dagster.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+Resolution = Literal["360p", "720p", "1080p"]
+AspectRatio = Literal["16:9", "9:16", "1:1"]
+Route = Literal["fast_track", "full"]
+CameraMove = Literal["static", "pan", "tilt", "zoom_in", "zoom_out", "dolly", "orbit"]
+Lighting = Literal["natural", "high-key", "low-key", "golden-hour", "night", "studio", "overcast", "neon"]
+Transition = Literal["cut", "crossfade"]
+BudgetDecisionKind = Literal["approved", "downgraded", "rejected"]
+
+KNOWN_BACKENDS: tuple[str, ...] = ("previz", "veo", "runway", "replicate")
+RESOLUTIONS: tuple[str, ...] = ("360p", "720p", "1080p")
+FRAME_RATES: tuple[int, ...] = (24, 25, 30)
+ASPECT_RATIOS: tuple[str, ...] = ("16:9", "9:16", "1:1")
+LIGHTINGS: tuple[str, ...] = ("natural", "high-key", "low-key", "golden-hour", "night", "studio", "overcast", "neon")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class Artefact(Model):
+    schema_version: int = SCHEMA_VERSION
+
+
+# --- intake -----------------------------------------------------------------
+
+
+class Style(Model):
+    look: str = "cinematic"
+    mood: str = "neutral"
+    lighting: Lighting = "natural"
+    palette: list[str] = Field(default_factory=list)
+
+
+class Character(Model):
+    name: str
+    appearance: str = ""
+
+
+class BriefSpec(Model):
+    """The public brief format (DESIGN.md §8), after validation."""
+
+    job_id: str | None = None
+    title: str | None = None
+    prompt: str
+    duration_sec: float
+    budget_usd: float
+    style: Style = Field(default_factory=Style)
+    characters: list[Character] = Field(default_factory=list)
+    resolution: Resolution = "1080p"
+    fps: int = 30
+    aspect_ratio: AspectRatio = "16:9"
+    backends: list[str] = Field(default_factory=lambda: ["previz"])
+    deliver_to: str | None = None
+
+
+class BriefRecord(Artefact):
+    """The request exactly as submitted: its text, where it came from, its sha256."""
+
+    job_id: str
+    source: str
+    content: str
+    sha256: str
+
+
+class ValidationIssue(Model):
+    field: str
+    code: str
+    message: str
+    allowed: str
+
+
+class ComplexityFactor(Model):
+    name: str
+    value: float
+    weight: float
+    contribution: float
+    evidence: str
+
+
+class Complexity(Model):
+    score: float
+    factors: list[ComplexityFactor]
+    implied_scenes: int
+
+
+class SanitizedInput(Artefact):
+    job_id: str
+    brief_sha256: str
+    brief: BriefSpec
+    complexity: Complexity
+    route: Route
+    notes: list[str] = Field(default_factory=list)
+
+
+# --- planning ---------------------------------------------------------------
+
+
+class Scene(Model):
+    scene_id: str
+    description: str
+    duration_sec: float
+    frames: int
+    mood: str
+    characters: list[str] = Field(default_factory=list)
+    transition_in: Transition = "cut"
+    narrative_role: str
+
+
+class CharacterContinuity(Model):
+    name: str
+    appearance: str
+    scene_ids: list[str]
+
+
+class NarrativeElement(Model):
+    scene_id: str
+    role: str
+    beat: str
+
+
+class VisualStyle(Model):
+    look: str
+    lighting: Lighting
+    palette: list[str]
+    grain: float
+
+
+class ConsistencyMarkers(Model):
+    visual_style: VisualStyle
+    character_continuity: list[CharacterContinuity]
+    narrative_elements: list[NarrativeElement]
+
+
+class ProductionManifest(Artefact):
+    job_id: str
+    title: str
+    planner: str
+    planner_version: str
+    cache_hit: bool = False
+    route: Route
+    duration_sec: float
+    fps: int
+    scenes: list[Scene]
+    consistency: ConsistencyMarkers
+
+
+class RenderProfile(Model):
+    name: str
+    width: int
+    height: int
+    fps: int
+    video_codec: Literal["h264"] = "h264"
+    h264_profile: Literal["high"] = "high"
+    pix_fmt: Literal["yuv420p"] = "yuv420p"
+    color_primaries: Literal["bt709"] = "bt709"
+    color_range: Literal["tv"] = "tv"
+    closed_gop: bool = True
+    gop_frames: int
+    video_bitrate_min_bps: int = 2_000_000
+    video_bitrate_max_bps: int = 8_000_000
+    video_bitrate_target_bps: int
+    audio_codec: Literal["aac"] = "aac"
+    audio_sample_rate: int = 48_000
+    audio_channels: int = 2
+    loudness_lufs: float = -23.0
+    loudness_tolerance_lu: float = 1.0
+    true_peak_dbtp: float = -1.0
+    container: Literal["mp4"] = "mp4"
+    faststart: bool = True
+
+
+class ShotSpec(Model):
+    """What a renderer needs to draw a shot; the input of its spec_hash."""
+
+    prompt: str
+    duration_sec: float
+    frames: int
+    camera_move: CameraMove
+    lighting: Lighting
+    palette: list[str]
+    mood: str
+    caption: str
+    characters: list[str] = Field(default_factory=list)
+
+
+class Shot(Model):
+    shot_id: str
+    scene_id: str
+    index: int
+    spec: ShotSpec
+    seed: int
+    backend: str
+    backend_version: str
+    spec_hash: str
+    transition_in: Transition = "cut"
+
+
+class ShotList(Artefact):
+    job_id: str
+    profile: RenderProfile
+    shots: list[Shot]
+    total_frames: int
+
+
+# --- costing ----------------------------------------------------------------
+
+
+class CostFactor(Model):
+    name: str
+    value: str
+    multiplier: float
+    explanation: str
+
+
+class LineItem(Model):
+    shot_id: str
+    backend: str
+    seconds: float
+    usd: float
+
+
+class BackendEstimate(Model):
+    backend: str
+    kind: Literal["self_hosted", "api"]
+    total_usd: float
+    factors: list[CostFactor]
+    line_items: list[LineItem]
+
+
+class BudgetDecision(Model):
+    decision: BudgetDecisionKind
+    reason: str
+    budget_usd: float
+    threshold_usd: float
+
+
+class CostEstimate(Artefact):
+    job_id: str
+    model_version: str
+    pricing_version: str
+    currency: Literal["USD"] = "USD"
+    total_usd: float
+    chain: list[str]
+    requested_chain: list[str]
+    per_backend: list[BackendEstimate]
+    decision: BudgetDecision
+
+
+# --- rendering, QA, delivery (filled in by later stages) ----------------------
+
+
+class ClipRecord(Model):
+    shot_id: str
+    uri: str
+    sha256: str
+    spec_hash: str
+    duration_sec: float
+    backend: str
+    attempts: int
+    render_seconds: float
+    actual_cost_usd: float
+    reused: bool
+    provider_task_id: str | None = None
+
+
+class RenderedClips(Artefact):
+    job_id: str
+    device: str
+    clips: list[ClipRecord]
+    total_cost_usd: float
+
+
+class CheckResult(Model):
+    check: str
+    passed: bool
+    measured: str
+    expected: str
+    timecode_sec: float | None = None
+
+
+class ClipQA(Model):
+    target: str
+    checks: list[CheckResult]
+    passed: bool
+
+
+class TechnicalQAReport(Artefact):
+    job_id: str
+    clips: list[ClipQA]
+    passed: bool
+
+
+class SemanticMetric(Model):
+    name: str
+    value: float
+    score: float
+    threshold: float
+    weight: float
+
+
+class ShotSemanticScore(Model):
+    shot_id: str
+    metrics: list[SemanticMetric]
+    score: float
+    verdict: Literal["pass", "fail"]
+    reasons: list[str] = Field(default_factory=list)
+
+
+class SemanticQAReport(Artefact):
+    job_id: str
+    shots: list[ShotSemanticScore]
+    score: float
+    threshold: float
+    verdict: Literal["pass", "fail"]
+
+
+class FinalCut(Artefact):
+    job_id: str
+    uri: str
+    sha256: str
+    duration_sec: float
+    shot_ids: list[str]
+
+
+class Deliverable(Model):
+    kind: str
+    uri: str
+    sha256: str
+    size_bytes: int
+    signed_url: str | None = None
+    expires_at: str | None = None
+
+
+class CostCertification(Model):
+    estimate_usd: float
+    actual_usd: float
+    variance_pct: float
+    within_budget: bool
+
+
+class DeliveryManifest(Artefact):
+    job_id: str
+    deliverables: list[Deliverable]
+    cost: CostCertification
+    qa_summary: dict[str, float | bool | str]
+    lineage: dict[str, str]
+
+
+# --- unpartitioned costing --------------------------------------------------
+
+
+class GpuRate(Model):
+    usd_per_hour: float
+    source: str
+
+
+class BackendPrice(Model):
+    kind: Literal["self_hosted", "api"]
+    version: str
+    usd_per_second: dict[str, float] = Field(default_factory=dict)
+    source: str
+
+
+class PricingTable(Artefact):
+    version: str
+    effective_date: str
+    gpus: dict[str, GpuRate]
+    backends: dict[str, BackendPrice]
+
+
+class CostLedgerRow(Model):
+    job_id: str
+    finished_at: str
+    complexity: float
+    duration_sec: float
+    resolution: Resolution
+    backend: str
+    device: str
+    quantization: str
+    batch_size: int
+    gpu_count: int
+    framework: str
+    spot: bool
+    estimate_usd: float
+    actual_usd: float
+
+
+class CostModel(Artefact):
+    version: str
+    fitted_on_jobs: int
+    coefficients: dict[str, float | dict[str, float]]
+    notes: list[str] = Field(default_factory=list)
+
+
+class BacktestScore(Model):
+    scope: str
+    jobs: int
+    mape: float
+    bias: float
+    p90_ape: float
+
+
+class CostModelBacktest(Artefact):
+    model_version: str
+    calibrated: list[BacktestScore]
+    prior: list[BacktestScore]
+
+
+# The IO manager stores each asset as JSON under its name and needs the model to read it back.
+MODEL_BY_ASSET: dict[str, type[Artefact]] = {
+    "brief": BriefRecord,
+    "sanitized_input": SanitizedInput,
+    "production_manifest": ProductionManifest,
+    "shot_list": ShotList,
+    "cost_estimate": CostEstimate,
+    "rendered_clips": RenderedClips,
+    "technical_qa_report": TechnicalQAReport,
+    "semantic_qa_report": SemanticQAReport,
+    "final_cut": FinalCut,
+    "delivery_manifest": DeliveryManifest,
+    "pricing_table": PricingTable,
+    "cost_model": CostModel,
+    "cost_model_backtest": CostModelBacktest,
+}

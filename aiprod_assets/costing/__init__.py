@@ -1,0 +1,1 @@
+"""Costing: prices, the prior cost model and the budget decision."""

@@ -1,0 +1,45 @@
+"""Costing assets: the pre-render cost estimate and its budget gate."""
+
+
+import dagster as dg
+
+from aiprod_assets.contracts import CostEstimate, SanitizedInput, ShotList
+from aiprod_assets.costing.estimate import estimate_cost
+from aiprod_assets.costing.pricing import load_pricing
+from aiprod_assets.costing.prior_model import ComputeProfile, load_coefficients
+from aiprod_assets.partitions import jobs_partitions
+from resources.policy import ProductionPolicy
+
+WITHIN_BUDGET_CHECK = "within_budget"
+
+
+@dg.asset(
+    partitions_def=jobs_partitions,
+    group_name="costing",
+    kinds={"json"},
+    check_specs=[dg.AssetCheckSpec(WITHIN_BUDGET_CHECK, asset="cost_estimate", blocking=True,
+                                   description="Blocks rendering when even the cheapest chain exceeds the budget.")],
+)
+def cost_estimate(sanitized_input: SanitizedInput, shot_list: ShotList, policy: ProductionPolicy):
+    """Line items, every cost factor, total, the backend chain and the budget decision with its reason."""
+    coefficients = load_coefficients()
+    compute = ComputeProfile(gpu_model=policy.gpu_model, quantization=policy.quantization,
+                             batch_size=policy.batch_size, gpu_count=policy.gpu_count,
+                             framework=policy.framework, spot=policy.spot)
+    estimate = estimate_cost(sanitized_input, shot_list, load_pricing(policy.pricing_file), coefficients,
+                             compute, policy.enabled_backends)
+    decision = estimate.decision
+    yield dg.Output(estimate, metadata={
+        "total_usd": estimate.total_usd,
+        "budget_usd": decision.budget_usd,
+        "decision": decision.decision,
+        "chain": ", ".join(estimate.chain) or "(none)",
+        "model_version": estimate.model_version,
+        "pricing_version": estimate.pricing_version,
+    })
+    yield dg.AssetCheckResult(
+        check_name=WITHIN_BUDGET_CHECK,
+        passed=decision.decision != "rejected",
+        description=decision.reason,
+        metadata={"total_usd": estimate.total_usd, "budget_usd": decision.budget_usd},
+    )

@@ -1,0 +1,37 @@
+"""The budget decision: approve, downgrade to a cheaper chain, or reject with the numbers."""
+
+from __future__ import annotations
+
+from aiprod_assets.contracts import BudgetDecision
+
+DOWNGRADE_ABOVE_SHARE = 0.8
+
+
+def decide_budget(requested_chain: list[str], estimates: dict[str, float],
+                  budget_usd: float) -> tuple[list[str], BudgetDecision]:
+    """The backend chain to render with and why.
+
+    ``estimates`` holds every backend the deployment may use, so a downgrade may
+    reach a backend the brief did not ask for.
+    """
+    threshold = DOWNGRADE_ABOVE_SHARE * budget_usd
+    primary = requested_chain[0]
+    by_cost = sorted(estimates, key=lambda name: (estimates[name], name))
+    cheapest = by_cost[0]
+
+    def decision(kind: str, reason: str) -> BudgetDecision:
+        return BudgetDecision(decision=kind, reason=reason, budget_usd=budget_usd, threshold_usd=round(threshold, 6))
+
+    if estimates[primary] <= threshold:
+        chain = [b for b in requested_chain if b == primary or estimates[b] <= budget_usd]
+        return chain, decision("approved", f"{primary} estimate ${estimates[primary]:.4f} is within "
+                                           f"{DOWNGRADE_ABOVE_SHARE:.0%} of the ${budget_usd:g} budget (${threshold:.4f})")
+    if estimates[cheapest] > budget_usd:
+        listing = ", ".join(f"{b} ${estimates[b]:.4f}" for b in by_cost)
+        return [], decision("rejected", f"even the cheapest chain ({cheapest}, ${estimates[cheapest]:.4f}) exceeds the "
+                                        f"${budget_usd:g} budget; estimates: {listing}. Raise budget_usd to at least "
+                                        f"${estimates[cheapest]:.2f} or shorten duration_sec")
+    chain = [b for b in by_cost if estimates[b] <= budget_usd]
+    return chain, decision("downgraded", f"{primary} estimate ${estimates[primary]:.4f} exceeds "
+                                         f"{DOWNGRADE_ABOVE_SHARE:.0%} of the ${budget_usd:g} budget (${threshold:.4f}); "
+                                         f"using {chain[0]} at ${estimates[chain[0]]:.4f}")

@@ -1,0 +1,1 @@
+"""Intake: the brief as submitted, and its validated, normalized form."""

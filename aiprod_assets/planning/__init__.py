@@ -1,0 +1,1 @@
+"""Planning: production manifest and shot list, deterministic from the sanitized brief."""

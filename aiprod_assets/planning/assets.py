@@ -1,0 +1,44 @@
+"""Planning assets: the production manifest and the shot list."""
+
+
+import dagster as dg
+
+from aiprod_assets.contracts import ProductionManifest, SanitizedInput, ShotList
+from aiprod_assets.partitions import jobs_partitions
+from aiprod_assets.planning.backends import BACKEND_VERSIONS, planned_backend
+from aiprod_assets.planning.profiles import render_profile
+from aiprod_assets.planning.shots import build_shot_list
+from resources.creative_director import CreativeDirector
+from resources.policy import ProductionPolicy
+
+
+@dg.asset(partitions_def=jobs_partitions, group_name="planning", kinds={"json"})
+def production_manifest(sanitized_input: SanitizedInput,
+                        creative_director: CreativeDirector) -> dg.Output[ProductionManifest]:
+    """Scenes with durations and consistency markers (style, characters, narrative), and which planner made them."""
+    manifest = creative_director.plan(sanitized_input)
+    return dg.Output(manifest, metadata={
+        "scenes": len(manifest.scenes),
+        "duration_sec": manifest.duration_sec,
+        "planner": f"{manifest.planner} {manifest.planner_version}",
+        "cache_hit": manifest.cache_hit,
+    })
+
+
+@dg.asset(partitions_def=jobs_partitions, group_name="planning", kinds={"json"})
+def shot_list(context: dg.AssetExecutionContext, production_manifest: ProductionManifest,
+              sanitized_input: SanitizedInput, policy: ProductionPolicy) -> dg.Output[ShotList]:
+    """Shots with prompt, camera move, lighting, palette, seed and spec_hash, and the render profile."""
+    brief = sanitized_input.brief
+    profile = render_profile(brief.resolution, brief.aspect_ratio, brief.fps)
+    backend = planned_backend(brief.backends, policy.enabled_backends)
+    shots = build_shot_list(production_manifest, profile, backend, BACKEND_VERSIONS[backend])
+    for shot in shots.shots:
+        context.log.info(f"{shot.shot_id}: {shot.spec.duration_sec:.2f}s {shot.spec.camera_move}, "
+                         f"{shot.spec.lighting}, seed {shot.seed}, spec {shot.spec_hash[:12]}")
+    return dg.Output(shots, metadata={
+        "shots": len(shots.shots),
+        "total_frames": shots.total_frames,
+        "profile": profile.name,
+        "backend": backend,
+    })

@@ -1,0 +1,102 @@
+"""The artifact store: one interface, a local-folder implementation (GCS comes behind it later)."""
+
+
+import os
+import shutil
+import tempfile
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+import dagster as dg
+
+from resources.store_keys import check_key
+
+
+class ArtifactStore(dg.ConfigurableResource, ABC):
+    """Where every artefact of a job lives, addressed by relative keys (DESIGN.md §4)."""
+
+    @abstractmethod
+    def put_bytes(self, key: str, data: bytes) -> str:
+        """Write atomically; return the uri."""
+
+    @abstractmethod
+    def put_file(self, key: str, path: str | Path) -> str:
+        """Copy a finished local file in atomically; return the uri."""
+
+    @abstractmethod
+    def get_bytes(self, key: str) -> bytes: ...
+
+    @abstractmethod
+    def exists(self, key: str) -> bool: ...
+
+    @abstractmethod
+    def list_keys(self, prefix: str) -> list[str]:
+        """Keys under ``prefix``, sorted."""
+
+    @abstractmethod
+    def delete(self, key: str) -> None: ...
+
+    @abstractmethod
+    def uri(self, key: str) -> str: ...
+
+    def move(self, src: str, dst: str) -> str:
+        uri = self.put_bytes(dst, self.get_bytes(src))
+        self.delete(src)
+        return uri
+
+
+class LocalArtifactStore(ArtifactStore):
+    """A folder on this machine; writes go to a temp file in the same folder, then rename."""
+
+    root: str
+
+    def _path(self, key: str) -> Path:
+        return Path(self.root).resolve() / check_key(key)
+
+    def _atomic_write(self, key: str, write) -> str:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                write(handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path.as_uri()
+
+    def put_bytes(self, key: str, data: bytes) -> str:
+        return self._atomic_write(key, lambda handle: handle.write(data))
+
+    def put_file(self, key: str, path: str | Path) -> str:
+        def copy(handle):
+            with open(path, "rb") as source:
+                shutil.copyfileobj(source, handle, length=1024 * 1024)
+        return self._atomic_write(key, copy)
+
+    def get_bytes(self, key: str) -> bytes:
+        return self._path(key).read_bytes()
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def list_keys(self, prefix: str) -> list[str]:
+        base = Path(self.root).resolve()
+        folder = base / check_key(prefix.rstrip("/")) if prefix.strip("/") else base
+        if not folder.is_dir():
+            return []
+        # Temp files of writes in flight start with '.', and are never listed.
+        return sorted(p.relative_to(base).as_posix() for p in folder.rglob("*")
+                      if p.is_file() and not p.name.startswith("."))
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def uri(self, key: str) -> str:
+        return self._path(key).as_uri()
+
+    def local_path(self, key: str) -> Path:
+        return self._path(key)

@@ -1,0 +1,22 @@
+"""Deployment policy: budget cap, switched-on backends, and how self-hosted rendering runs."""
+
+
+from typing import Literal
+
+import dagster as dg
+from pydantic import Field
+
+
+class ProductionPolicy(dg.ConfigurableResource):
+    """Limits and compute settings one deployment applies to every brief."""
+
+    budget_cap_usd: float = Field(default=500.0, gt=0, description="largest budget_usd a brief may ask for")
+    enabled_backends: list[str] = Field(default_factory=lambda: ["previz"],
+                                        description="render backends this deployment may use")
+    gpu_model: Literal["CPU", "T4", "A100", "H100", "RTX4090"] = "CPU"
+    quantization: Literal["Q4", "Q8", "FP16", "FP32"] = "FP16"
+    batch_size: int = Field(default=1, ge=1)
+    gpu_count: int = Field(default=1, ge=1)
+    framework: Literal["pytorch", "tensorrt", "onnxruntime", "deepspeed", "vllm"] = "pytorch"
+    spot: bool = False
+    pricing_file: str | None = Field(default=None, description="pricing JSON to use instead of the newest bundled one")
