@@ -5,10 +5,9 @@ import dagster as dg
 
 from aiprod_assets.costing import assets as costing_assets
 from aiprod_assets.intake import assets as intake_assets
-from aiprod_assets.partitions import jobs_partitions
 from aiprod_assets.paths import store_root
 from aiprod_assets.planning import assets as planning_assets
-from resources.artifact_store import LocalArtifactStore
+from resources.artifact_store import ArtifactStore, LocalArtifactStore
 from resources.creative_director import LocalCreativeDirector
 from resources.json_io_manager import JsonIOManager
 from resources.policy import ProductionPolicy
@@ -20,12 +19,11 @@ job_assets = dg.load_assets_from_modules([intake_assets, planning_assets, costin
 production_job = dg.define_asset_job(
     PRODUCTION_JOB,
     selection=dg.AssetSelection.groups("intake", "planning", "costing"),
-    partitions_def=jobs_partitions,
     description="A whole production job for one brief, from intake to the last stage built.",
 )
 
 
-def build_definitions(store: LocalArtifactStore | None = None) -> dg.Definitions:
+def build_definitions(store: ArtifactStore | None = None, policy: ProductionPolicy | None = None) -> dg.Definitions:
     store = store or LocalArtifactStore(root=store_root())
     return dg.Definitions(
         assets=job_assets,
@@ -33,7 +31,7 @@ def build_definitions(store: LocalArtifactStore | None = None) -> dg.Definitions
         resources={
             "store": store,
             "io_manager": JsonIOManager(store=store),
-            "policy": ProductionPolicy(),
+            "policy": policy or ProductionPolicy(),
             "creative_director": LocalCreativeDirector(),
         },
     )

@@ -1,0 +1,1 @@
+"""The `aiprod` command line: submit, run and inspect jobs on this machine."""

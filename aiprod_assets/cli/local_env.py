@@ -1,0 +1,48 @@
+"""The embedded-defaults environment the CLI works in: a local store and a persistent Dagster home."""
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+
+import dagster as dg
+
+from aiprod_assets.definitions import PRODUCTION_JOB, build_definitions
+from aiprod_assets.partitions import jobs_partitions
+from aiprod_assets.paths import dagster_home, store_root
+from resources.artifact_store import LocalArtifactStore
+from resources.policy import ProductionPolicy
+
+_DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+
+
+@dataclass
+class LocalEnvironment:
+    store: LocalArtifactStore
+    policy: ProductionPolicy
+
+    @classmethod
+    def from_env(cls) -> "LocalEnvironment":
+        return cls(store=LocalArtifactStore(root=store_root()), policy=ProductionPolicy())
+
+    @cached_property
+    def definitions(self) -> dg.Definitions:
+        return build_definitions(self.store)
+
+    @property
+    def job(self) -> dg.JobDefinition:
+        return self.definitions.resolve_job_def(PRODUCTION_JOB)
+
+    @cached_property
+    def instance(self) -> dg.DagsterInstance:
+        # The same home `dagster dev` uses when DAGSTER_HOME points at it, so CLI runs show in the UI.
+        home = dagster_home()
+        home.mkdir(parents=True, exist_ok=True)
+        config = home / "dagster.yaml"
+        if not config.exists():
+            config.write_text(_DAGSTER_YAML)
+        os.environ["DAGSTER_HOME"] = str(home)
+        return dg.DagsterInstance.get()
+
+    def ensure_partition(self, job_id: str) -> None:
+        if not self.instance.has_dynamic_partition(jobs_partitions.name, job_id):
+            self.instance.add_dynamic_partitions(jobs_partitions.name, [job_id])

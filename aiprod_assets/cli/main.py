@@ -1,0 +1,117 @@
+"""`aiprod`: submit a brief, run a whole job on this machine, see where a job stands."""
+
+import sys
+from pathlib import Path
+
+import click
+
+from aiprod_assets.job_ids import InvalidJobId, check_job_id
+
+LAST_STAGE_BUILT = "cost_estimate"
+
+
+def _read_brief(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+def _print_refusal(err, report_key: str | None) -> None:
+    click.secho("brief refused:", fg="red", err=True)
+    for issue in err.issues:
+        click.echo(f"  {issue.field}: {issue.message} (allowed: {issue.allowed})", err=True)
+    if report_key:
+        click.echo(f"kept with its error report: {report_key}", err=True)
+
+
+@click.group()
+def cli() -> None:
+    """AIPROD: brief in, QA-certified video out."""
+    import av
+
+    # The wheel carries libx264; a build without it cannot meet the render profile.
+    av.Codec("libx264", "w")
+
+
+@cli.command()
+@click.argument("brief_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def submit(brief_file: Path) -> None:
+    """Validate BRIEF_FILE and drop it into briefs/incoming/ for the sensor to pick up."""
+    from aiprod_assets.cli.local_env import LocalEnvironment
+    from aiprod_assets.intake.submission import INCOMING, job_id_for, reject, safe_file_name
+    from aiprod_assets.intake.validation import BriefInvalid
+
+    env = LocalEnvironment.from_env()
+    raw = _read_brief(brief_file)
+    try:
+        job_id = job_id_for(brief_file.name, raw, env.policy.budget_cap_usd)
+    except BriefInvalid as err:
+        report = reject(env.store, brief_file.name, raw, err.issues)
+        _print_refusal(err, env.store.uri(report))
+        sys.exit(2)
+    uri = env.store.put_bytes(f"{INCOMING}/{safe_file_name(brief_file.name)}", raw)
+    click.echo(f"submitted {uri}")
+    click.echo(job_id)
+
+
+@cli.command()
+@click.argument("brief_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def run(brief_file: Path) -> None:
+    """Run the whole job for BRIEF_FILE in this process, with progress."""
+    from aiprod_assets.cli.local_env import LocalEnvironment
+    from aiprod_assets.cli.progress import execute_with_progress
+    from aiprod_assets.cli.report import job_summary
+    from aiprod_assets.intake.submission import accept
+    from aiprod_assets.intake.validation import BriefInvalid
+
+    env = LocalEnvironment.from_env()
+    raw = _read_brief(brief_file)
+    try:
+        job_id = accept(env.store, brief_file.name, raw, env.policy.budget_cap_usd)
+    except BriefInvalid as err:
+        _print_refusal(err, f"{env.store.uri('briefs/rejected')}/")
+        sys.exit(2)
+    env.ensure_partition(job_id)
+    click.echo(f"job {job_id}: store {env.store.root}")
+    result = execute_with_progress(env.job, env.instance, job_id)
+    for line in job_summary(env.store, job_id):
+        click.echo(f"  {line}")
+    click.echo(f"  artefacts: {env.store.uri(f'jobs/{job_id}')}/")
+    if not result.success:
+        failures = [e for e in result.all_events if e.is_step_failure]
+        for event in failures:
+            click.secho(f"  {event.step_key} failed: {event.event_specific_data.error.message.strip()}",
+                        fg="red", err=True)
+        click.secho(f"job {job_id} stopped (run {result.run_id})", fg="red", err=True)
+        sys.exit(1)
+    click.echo(f"job {job_id}: done through {LAST_STAGE_BUILT} (run {result.run_id}). "
+               "Rendering is not built yet, so the run stops after the cost estimate.")
+
+
+@cli.command()
+@click.argument("job_id")
+def status(job_id: str) -> None:
+    """Where JOB_ID stands: each stage's artefact, the last run, any rejection."""
+    from aiprod_assets.cli.local_env import LocalEnvironment
+    from aiprod_assets.cli.report import asset_states, job_summary, last_run, rejection_report
+
+    try:
+        check_job_id(job_id)
+    except InvalidJobId as err:
+        raise click.BadParameter(str(err), param_hint="JOB_ID") from err
+    env = LocalEnvironment.from_env()
+    rejection = rejection_report(env.store, job_id)
+    states = asset_states(env.instance, env.store, job_id)
+    run_record = last_run(env.instance, job_id)
+    if rejection is None and run_record is None and all(state == "-" for _, state in states):
+        click.secho(f"no job {job_id} in {env.store.root}", fg="red", err=True)
+        sys.exit(1)
+    click.echo(f"job {job_id}")
+    for name, state in states:
+        click.echo(f"  {name:<22}{state}")
+    if run_record is not None:
+        click.echo(f"last run {run_record.run_id}: {run_record.status.value}")
+    for line in job_summary(env.store, job_id):
+        click.echo(f"  {line}")
+    if rejection is not None:
+        click.secho("brief rejected:", fg="red")
+        for line in rejection["how_to_fix"]:
+            click.echo(f"  {line}")

@@ -1,0 +1,47 @@
+"""Run the production job in-process while a progress bar follows its steps."""
+
+import threading
+import time
+import uuid
+
+import dagster as dg
+from tqdm import tqdm
+
+_STEP_EVENTS = {dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE,
+                dg.DagsterEventType.STEP_SKIPPED}
+# The CLI shows its own progress; Dagster's debug lines would bury it.
+QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def execute_with_progress(job: dg.JobDefinition, instance: dg.DagsterInstance, job_id: str,
+                          poll_sec: float = 0.2) -> dg.ExecuteInProcessResult:
+    run_id = str(uuid.uuid4())
+    steps = [node.name for node in job.graph.nodes]
+    outcome: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            outcome["result"] = job.execute_in_process(
+                instance=instance, partition_key=job_id, run_id=run_id, raise_on_error=False,
+                run_config=QUIET_RUN_CONFIG, tags={"aiprod/source": "cli"})
+        except BaseException as err:  # re-raised in the caller's thread
+            outcome["error"] = err
+
+    worker = threading.Thread(target=work, name=f"aiprod-run-{job_id}", daemon=True)
+    worker.start()
+    seen: set[str] = set()
+    with tqdm(total=len(steps), desc=job_id, unit="step") as bar:
+        while worker.is_alive() or len(seen) < len(steps):
+            for entry in instance.all_logs(run_id, of_type=_STEP_EVENTS):
+                if entry.step_key and entry.step_key not in seen:
+                    seen.add(entry.step_key)
+                    status = entry.dagster_event.event_type_value.removeprefix("STEP_").lower()
+                    bar.set_postfix_str(f"{entry.step_key} {status}")
+                    bar.update(1)
+            if not worker.is_alive():
+                break
+            time.sleep(poll_sec)
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["result"]  # type: ignore[return-value]

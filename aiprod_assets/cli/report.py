@@ -1,0 +1,61 @@
+"""What the CLI prints about a job: from the store and the Dagster instance."""
+
+import json
+from datetime import datetime, timezone
+
+import dagster as dg
+
+from aiprod_assets.contracts import CostEstimate, ProductionManifest, SanitizedInput, ShotList
+from aiprod_assets.intake.submission import REJECTED
+from resources.artifact_store import ArtifactStore
+
+STAGE_ASSETS = ("brief", "sanitized_input", "production_manifest", "shot_list", "cost_estimate",
+                "rendered_clips", "technical_qa_report", "semantic_qa_report", "final_cut", "delivery_manifest")
+
+
+def _load(store: ArtifactStore, job_id: str, name: str, model):
+    key = f"jobs/{job_id}/{name}.json"
+    return model.model_validate_json(store.get_bytes(key)) if store.exists(key) else None
+
+
+def job_summary(store: ArtifactStore, job_id: str) -> list[str]:
+    lines = []
+    sanitized = _load(store, job_id, "sanitized_input", SanitizedInput)
+    if sanitized:
+        lines.append(f"complexity {sanitized.complexity.score:.2f} -> route {sanitized.route}")
+    manifest = _load(store, job_id, "production_manifest", ProductionManifest)
+    if manifest:
+        lines.append(f"{len(manifest.scenes)} scene(s), {manifest.duration_sec:.2f}s, planner {manifest.planner_version}")
+    shots = _load(store, job_id, "shot_list", ShotList)
+    if shots:
+        lines.append(f"{len(shots.shots)} shot(s) at {shots.profile.width}x{shots.profile.height}@{shots.profile.fps}")
+    estimate = _load(store, job_id, "cost_estimate", CostEstimate)
+    if estimate:
+        lines.append(f"estimate ${estimate.total_usd:.4f} of ${estimate.decision.budget_usd:g}: "
+                     f"{estimate.decision.decision} ({estimate.decision.reason}); chain {', '.join(estimate.chain) or '-'}")
+    return lines
+
+
+def rejection_report(store: ArtifactStore, job_id: str) -> dict | None:
+    key = f"{REJECTED}/{job_id}.error.json"
+    return json.loads(store.get_bytes(key)) if store.exists(key) else None
+
+
+def asset_states(instance: dg.DagsterInstance, store: ArtifactStore, job_id: str) -> list[tuple[str, str]]:
+    states = []
+    for name in STAGE_ASSETS:
+        records = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=dg.AssetKey(name), asset_partitions=[job_id]), limit=1).records
+        if records:
+            stamp = datetime.fromtimestamp(records[0].timestamp, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+            states.append((name, f"materialized {stamp}"))
+        elif store.exists(f"jobs/{job_id}/{name}.json"):
+            states.append((name, "stored (no materialization in this Dagster home)"))
+        else:
+            states.append((name, "-"))
+    return states
+
+
+def last_run(instance: dg.DagsterInstance, job_id: str) -> dg.DagsterRun | None:
+    runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/partition": job_id}), limit=1)
+    return runs[0] if runs else None

@@ -1,0 +1,45 @@
+import json
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from aiprod_assets.definitions import build_definitions
+from aiprod_assets.partitions import jobs_partitions
+from resources.artifact_store import LocalArtifactStore
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples" / "briefs"
+
+
+@pytest.fixture
+def store(tmp_path) -> LocalArtifactStore:
+    return LocalArtifactStore(root=str(tmp_path / "store"))
+
+
+@pytest.fixture
+def instance():
+    with dg.instance_for_test() as test_instance:
+        yield test_instance
+
+
+@pytest.fixture
+def lighthouse_raw() -> bytes:
+    return (EXAMPLES / "lighthouse-keeper.json").read_bytes()
+
+
+def brief_bytes(**changes) -> bytes:
+    """The lighthouse example without its job_id, with ``changes``; ``...`` drops a field."""
+    brief = json.loads((EXAMPLES / "lighthouse-keeper.json").read_text())
+    del brief["job_id"]
+    brief.update(changes)
+    return json.dumps({k: v for k, v in brief.items() if v is not ...}).encode()
+
+
+def run_production(store, instance, job_id, run_config=None, policy=None):
+    defs = build_definitions(store, policy)
+    if not instance.has_dynamic_partition(jobs_partitions.name, job_id):
+        instance.add_dynamic_partitions(jobs_partitions.name, [job_id])
+    job = defs.resolve_job_def("production")
+    return job.execute_in_process(instance=instance, partition_key=job_id, run_config=run_config,
+                                  raise_on_error=False)

@@ -1,0 +1,72 @@
+"""The `aiprod` console script as a user runs it, in fresh processes on a temporary home."""
+
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from tests.conftest import EXAMPLES, REPO
+
+BAD = REPO / "tests" / "bad_briefs"
+
+
+@pytest.fixture
+def home(tmp_path):
+    return tmp_path
+
+
+def aiprod(home, *args):
+    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "AIPROD_STORE")}
+    env["AIPROD_HOME"] = str(home / ".aiprod")
+    exe = shutil.which("aiprod")
+    assert exe, "the aiprod console script is installed with the package"
+    return subprocess.run([exe, *map(str, args)], cwd=home, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_submit_valid_brief_lands_in_incoming_and_prints_job_id(home):
+    done = aiprod(home, "submit", EXAMPLES / "product-teaser.json")
+    assert done.returncode == 0, done.stderr
+    job_id = done.stdout.strip().splitlines()[-1]
+    assert job_id.startswith("product-teaser-") and len(job_id) == len("product-teaser-") + 8
+    incoming = home / ".aiprod" / "store" / "briefs" / "incoming" / "product-teaser.json"
+    assert incoming.read_bytes() == (EXAMPLES / "product-teaser.json").read_bytes()
+
+
+def test_submit_invalid_brief_exits_nonzero_and_keeps_it_with_its_report(home):
+    done = aiprod(home, "submit", BAD / "budget-over-cap.json")
+    assert done.returncode == 2
+    assert "budget_usd" in done.stderr and "at most 500" in done.stderr
+    rejected = home / ".aiprod" / "store" / "briefs" / "rejected"
+    assert (rejected / "budget-over-cap.json").read_bytes() == (BAD / "budget-over-cap.json").read_bytes()
+    report = json.loads((rejected / "budget-over-cap.error.json").read_text())
+    assert report["errors"][0]["field"] == "budget_usd"
+    assert not (home / ".aiprod" / "store" / "briefs" / "incoming").exists()
+
+
+def test_run_materializes_up_to_the_estimate_then_status_reports_it(home):
+    done = aiprod(home, "run", EXAMPLES / "lighthouse-keeper.json")
+    assert done.returncode == 0, done.stderr
+    assert "approved" in done.stdout and "stops after the cost estimate" in done.stdout
+    assert "5/5" in done.stderr  # the progress bar reached every step
+    job_dir = home / ".aiprod" / "store" / "jobs" / "lighthouse-keeper"
+    assert sorted(p.name for p in job_dir.iterdir()) == sorted(
+        f"{n}.json" for n in ("brief", "sanitized_input", "production_manifest", "shot_list", "cost_estimate"))
+    status = aiprod(home, "status", "lighthouse-keeper")
+    assert status.returncode == 0, status.stderr
+    assert "cost_estimate         materialized" in status.stdout and "SUCCESS" in status.stdout
+    assert "rendered_clips        -" in status.stdout
+
+
+def test_run_refuses_an_invalid_brief_before_any_run(home):
+    done = aiprod(home, "run", BAD / "injection-ignore-instructions.json")
+    assert done.returncode == 2 and "prompt" in done.stderr
+    assert not (home / ".aiprod" / "store" / "jobs").exists()
+
+
+def test_status_of_unknown_or_malformed_job(home):
+    unknown = aiprod(home, "status", "no-such-job")
+    assert unknown.returncode == 1 and "no job no-such-job" in unknown.stderr
+    malformed = aiprod(home, "status", "../etc")
+    assert malformed.returncode == 2 and "lowercase letters" in malformed.stderr
