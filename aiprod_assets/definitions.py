@@ -7,34 +7,39 @@ from aiprod_assets.costing import assets as costing_assets
 from aiprod_assets.intake import assets as intake_assets
 from aiprod_assets.paths import store_root
 from aiprod_assets.planning import assets as planning_assets
+from aiprod_assets.rendering import assets as rendering_assets
 from resources.artifact_store import ArtifactStore, LocalArtifactStore
 from resources.creative_director import LocalCreativeDirector
+from resources.gpu import TorchDevice
 from resources.json_io_manager import JsonIOManager
 from resources.policy import ProductionPolicy
+from resources.render_backends import RenderBackends
 
 PRODUCTION_JOB = "production"
 
-job_assets = dg.load_assets_from_modules([intake_assets, planning_assets, costing_assets])
+job_assets = dg.load_assets_from_modules([intake_assets, planning_assets, costing_assets, rendering_assets])
 
 production_job = dg.define_asset_job(
     PRODUCTION_JOB,
-    selection=dg.AssetSelection.groups("intake", "planning", "costing"),
+    selection=dg.AssetSelection.groups("intake", "planning", "costing", "rendering"),
     description="A whole production job for one brief, from intake to the last stage built.",
 )
 
 
-def build_definitions(store: ArtifactStore | None = None, policy: ProductionPolicy | None = None) -> dg.Definitions:
+def build_definitions(store: ArtifactStore | None = None, **overrides) -> dg.Definitions:
+    """The code location's Definitions; ``overrides`` replace resources by key (tests, other deployments)."""
     store = store or LocalArtifactStore(root=store_root())
-    return dg.Definitions(
-        assets=job_assets,
-        jobs=[production_job],
-        resources={
-            "store": store,
-            "io_manager": JsonIOManager(store=store),
-            "policy": policy or ProductionPolicy(),
-            "creative_director": LocalCreativeDirector(),
-        },
-    )
+    gpu = overrides.pop("gpu", None) or TorchDevice()
+    resources = {
+        "store": store,
+        "io_manager": JsonIOManager(store=store),
+        "policy": ProductionPolicy(),
+        "creative_director": LocalCreativeDirector(),
+        "gpu": gpu,
+        "render_backends": RenderBackends(gpu=gpu),
+    }
+    resources.update(overrides)
+    return dg.Definitions(assets=job_assets, jobs=[production_job], resources=resources)
 
 
 defs = build_definitions()

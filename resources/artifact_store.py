@@ -62,6 +62,7 @@ class LocalArtifactStore(ArtifactStore):
                 write(handle)
                 handle.flush()
                 os.fsync(handle.fileno())
+            os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide artefacts from the team's other accounts
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

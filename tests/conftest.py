@@ -36,10 +36,15 @@ def brief_bytes(**changes) -> bytes:
     return json.dumps({k: v for k, v in brief.items() if v is not ...}).encode()
 
 
-def run_production(store, instance, job_id, run_config=None, policy=None):
-    defs = build_definitions(store, policy)
+PLANNING_ASSETS = ["brief", "sanitized_input", "production_manifest", "shot_list", "cost_estimate"]
+
+
+def run_production(store, instance, job_id, run_config=None, selection=None, **overrides):
+    """Run the production job for ``job_id``; ``selection`` names the assets (default: all)."""
+    defs = build_definitions(store, **overrides)
     if not instance.has_dynamic_partition(jobs_partitions.name, job_id):
         instance.add_dynamic_partitions(jobs_partitions.name, [job_id])
     job = defs.resolve_job_def("production")
+    keys = [dg.AssetKey(name) for name in selection] if selection else None
     return job.execute_in_process(instance=instance, partition_key=job_id, run_config=run_config,
-                                  raise_on_error=False)
+                                  raise_on_error=False, asset_selection=keys)

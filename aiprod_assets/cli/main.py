@@ -7,7 +7,7 @@ import click
 
 from aiprod_assets.job_ids import InvalidJobId, check_job_id
 
-LAST_STAGE_BUILT = "cost_estimate"
+LAST_STAGE_BUILT = "final_cut"
 
 
 def _read_brief(path: Path) -> bytes:
@@ -83,7 +83,7 @@ def run(brief_file: Path) -> None:
         click.secho(f"job {job_id} stopped (run {result.run_id})", fg="red", err=True)
         sys.exit(1)
     click.echo(f"job {job_id}: done through {LAST_STAGE_BUILT} (run {result.run_id}). "
-               "Rendering is not built yet, so the run stops after the cost estimate.")
+               "QA gates and delivery are not built yet, so the run stops after the final cut.")
 
 
 @cli.command()

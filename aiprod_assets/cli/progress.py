@@ -30,15 +30,22 @@ def execute_with_progress(job: dg.JobDefinition, instance: dg.DagsterInstance, j
     worker = threading.Thread(target=work, name=f"aiprod-run-{job_id}", daemon=True)
     worker.start()
     seen: set[str] = set()
+    messages_seen = 0
     with tqdm(total=len(steps), desc=job_id, unit="step") as bar:
-        while worker.is_alive() or len(seen) < len(steps):
-            for entry in instance.all_logs(run_id, of_type=_STEP_EVENTS):
-                if entry.step_key and entry.step_key not in seen:
+        while True:
+            alive = worker.is_alive()
+            entries = instance.all_logs(run_id)
+            for entry in entries[messages_seen:]:
+                event = entry.dagster_event
+                if event is None and entry.user_message.startswith("shot "):
+                    # Per-shot progress lines from the render step.
+                    bar.write(f"  {entry.user_message}")
+                elif event is not None and event.event_type in _STEP_EVENTS and entry.step_key not in seen:
                     seen.add(entry.step_key)
-                    status = entry.dagster_event.event_type_value.removeprefix("STEP_").lower()
-                    bar.set_postfix_str(f"{entry.step_key} {status}")
+                    bar.set_postfix_str(f"{entry.step_key} {event.event_type_value.removeprefix('STEP_').lower()}")
                     bar.update(1)
-            if not worker.is_alive():
+            messages_seen = len(entries)
+            if not alive:
                 break
             time.sleep(poll_sec)
     worker.join()

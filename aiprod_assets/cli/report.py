@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
-from aiprod_assets.contracts import CostEstimate, ProductionManifest, SanitizedInput, ShotList
+from aiprod_assets.contracts import CostEstimate, FinalCut, ProductionManifest, RenderedClips, SanitizedInput, ShotList
 from aiprod_assets.intake.submission import REJECTED
 from resources.artifact_store import ArtifactStore
 
@@ -33,6 +33,14 @@ def job_summary(store: ArtifactStore, job_id: str) -> list[str]:
     if estimate:
         lines.append(f"estimate ${estimate.total_usd:.4f} of ${estimate.decision.budget_usd:g}: "
                      f"{estimate.decision.decision} ({estimate.decision.reason}); chain {', '.join(estimate.chain) or '-'}")
+    clips = _load(store, job_id, "rendered_clips", RenderedClips)
+    if clips:
+        rendered = sum(not c.reused for c in clips.clips)
+        lines.append(f"{len(clips.clips)} clip(s) on {clips.device}: {rendered} rendered, "
+                     f"{len(clips.clips) - rendered} reused; actual ${clips.total_cost_usd:.6f}")
+    cut = _load(store, job_id, "final_cut", FinalCut)
+    if cut:
+        lines.append(f"final cut {cut.duration_sec:.2f}s: {cut.uri}")
     return lines
 
 

@@ -1,0 +1,1 @@
+"""Media primitives shared by rendering, QA and delivery: encoding, decoding, loudness."""

@@ -1,0 +1,1 @@
+"""Rendering: the render backends, per-shot resumable clips and the final cut."""

@@ -1,0 +1,44 @@
+"""A contact sheet: the middle frame of every shot, labelled, in one PNG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+
+from aiprod_assets.media.font import text_mask
+from aiprod_assets.media.png import encode_png
+
+THUMB_WIDTH = 320
+COLUMNS = 4
+LABEL_HEIGHT = 20
+GAP = 8
+
+
+def middle_frame(path: str | Path, width: int = THUMB_WIDTH) -> np.ndarray:
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        total = stream.frames or 1
+        height = round(width * stream.codec_context.height / stream.codec_context.width / 2) * 2
+        for index, frame in enumerate(container.decode(stream)):
+            if index >= total // 2:
+                return frame.reformat(width=width, height=height, format="rgb24").to_ndarray()
+    raise ValueError(f"{path} has no video frames")
+
+
+def contact_sheet(clips: list[tuple[str, str | Path]]) -> bytes:
+    """PNG bytes of the labelled middle frames of ``clips`` (shot id, path), in order."""
+    thumbs = [(shot_id, middle_frame(path)) for shot_id, path in clips]
+    th, tw = thumbs[0][1].shape[:2]
+    columns = min(COLUMNS, len(thumbs))
+    rows = -(-len(thumbs) // columns)
+    cell_h, cell_w = th + LABEL_HEIGHT + GAP, tw + GAP
+    sheet = np.full((rows * cell_h + GAP, columns * cell_w + GAP, 3), 24, dtype=np.uint8)
+    for n, (shot_id, thumb) in enumerate(thumbs):
+        top, left = GAP + (n // columns) * cell_h, GAP + (n % columns) * cell_w
+        sheet[top:top + thumb.shape[0], left:left + thumb.shape[1]] = thumb[:th, :tw]
+        label = text_mask(shot_id, 2)[:, :tw]
+        label_top = top + th + 3
+        sheet[label_top:label_top + label.shape[0], left:left + label.shape[1]][label] = 230
+    return encode_png(sheet)

@@ -1,0 +1,1 @@
+"""previz: the embedded torch renderer that draws each shot from its spec."""

@@ -1,0 +1,52 @@
+"""Render one shot with previz: frames drawn ahead on the device while the encoder works."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from pathlib import Path
+
+from aiprod_assets.contracts import RenderProfile, Shot
+from aiprod_assets.media.encode import ClipWriter, choose_encoder
+from aiprod_assets.rendering.previz.audio import audio_bed
+from aiprod_assets.rendering.previz.scene import PrevizScene
+
+PREVIZ_VERSION = "previz-1"
+FRAMES_AHEAD = 4
+
+
+def clip_metadata(job_id: str, shot: Shot, backend_version: str) -> tuple[str, str]:
+    title = f"{job_id} {shot.shot_id}"
+    comment = f"aiprod job {job_id} shot {shot.shot_id} backend {backend_version} spec {shot.spec_hash}"
+    return title, comment
+
+
+def render_previz_clip(job_id: str, shot: Shot, profile: RenderProfile, out_path: Path, device) -> float:
+    """Draw and encode the shot to ``out_path``; return the seconds it took."""
+    started = time.perf_counter()
+    scene = PrevizScene(shot.spec, profile, shot.seed, device)
+    title, comment = clip_metadata(job_id, shot, PREVIZ_VERSION)
+    frames: queue.Queue = queue.Queue(maxsize=FRAMES_AHEAD)
+    failure: list[BaseException] = []
+
+    def draw() -> None:
+        # torch and the encoder both release the GIL, so drawing overlaps encoding.
+        try:
+            for index in range(shot.spec.frames):
+                frames.put(scene.frame(index))
+        except BaseException as err:
+            failure.append(err)
+        finally:
+            frames.put(None)
+
+    drawer = threading.Thread(target=draw, name=f"previz-{shot.shot_id}", daemon=True)
+    drawer.start()
+    with ClipWriter(out_path, profile, title, comment, audio_bed(shot.spec, profile, shot.seed),
+                    encoder=choose_encoder(device.type)) as writer:
+        while (frame := frames.get()) is not None:
+            writer.write_video(frame)
+        drawer.join()
+        if failure:
+            raise failure[0]
+    return time.perf_counter() - started

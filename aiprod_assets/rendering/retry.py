@@ -1,0 +1,87 @@
+"""Retry with exponential backoff and jitter, then the next backend in the chain."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from aiprod_assets.rendering.backend import RenderBackend, RenderError, RenderRequest, RenderResult
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts_per_backend: int = 4
+    base_delay_sec: float = 1.0
+    max_delay_sec: float = 30.0
+    jitter: float = 0.1  # up to this share of the delay is added at random, so retries do not stampede
+
+    def delay(self, failures: int, rng: random.Random, retry_after_sec: float | None = None) -> float:
+        """Pause after the ``failures``-th failure: 1 s, 2 s, 4 s ... capped, with jitter."""
+        delay = self.base_delay_sec * 2 ** (failures - 1)
+        delay = min(self.max_delay_sec, delay * (1 + self.jitter * rng.random()))
+        if retry_after_sec is not None:
+            delay = max(delay, min(retry_after_sec, self.max_delay_sec))
+        return delay
+
+
+@dataclass
+class Attempt:
+    backend: str
+    number: int
+    error: str | None = None
+    retryable: bool | None = None
+    waited_sec: float = 0.0
+
+
+class BackendsExhausted(RuntimeError):
+    def __init__(self, shot_id: str, attempts: list[Attempt]):
+        self.attempts = attempts
+        tried = "; ".join(f"{a.backend} #{a.number}: {a.error}" for a in attempts)
+        super().__init__(f"shot {shot_id}: every backend in the chain failed ({tried})")
+
+
+@dataclass
+class Rendered:
+    backend: str
+    result: RenderResult
+    attempts: list[Attempt] = field(default_factory=list)
+
+
+def render_with_fallback(
+    chain: list[RenderBackend],
+    request_for: Callable[[RenderBackend], RenderRequest],
+    policy: RetryPolicy = RetryPolicy(),
+    sleep: Callable[[float], None] = time.sleep,
+    rng: random.Random | None = None,
+    on_attempt: Callable[[Attempt], None] | None = None,
+    verify: Callable[[RenderRequest], None] | None = None,
+) -> Rendered:
+    """Try each backend in order; ``verify`` may refuse an output (a RenderError) as if the render failed."""
+    rng = rng or random.Random()
+    attempts: list[Attempt] = []
+    shot_id = "?"
+    for backend in chain:
+        request = request_for(backend)
+        shot_id = request.shot.shot_id
+        for number in range(1, policy.attempts_per_backend + 1):
+            attempt = Attempt(backend=backend.name, number=number)
+            attempts.append(attempt)
+            try:
+                result = backend.render(request)
+                if verify:
+                    verify(request)
+            except RenderError as err:
+                attempt.error, attempt.retryable = f"{type(err).__name__}: {err}", err.retryable
+                if on_attempt:
+                    on_attempt(attempt)
+                if not err.retryable or number == policy.attempts_per_backend:
+                    break
+                attempt.waited_sec = policy.delay(number, rng, err.retry_after_sec)
+                sleep(attempt.waited_sec)
+                continue
+            if on_attempt:
+                on_attempt(attempt)
+            return Rendered(backend=backend.name, result=result, attempts=attempts)
+    raise BackendsExhausted(shot_id, attempts)
