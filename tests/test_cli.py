@@ -45,18 +45,22 @@ def test_submit_invalid_brief_exits_nonzero_and_keeps_it_with_its_report(home):
     assert not (home / ".aiprod" / "store" / "briefs" / "incoming").exists()
 
 
-def test_run_materializes_up_to_the_estimate_then_status_reports_it(home):
-    done = aiprod(home, "run", EXAMPLES / "lighthouse-keeper.json")
+def test_run_goes_through_the_final_cut_then_status_reports_it(home):
+    done = aiprod(home, "run", EXAMPLES / "product-teaser.json")
     assert done.returncode == 0, done.stderr
-    assert "approved" in done.stdout and "stops after the cost estimate" in done.stdout
-    assert "5/5" in done.stderr  # the progress bar reached every step
-    job_dir = home / ".aiprod" / "store" / "jobs" / "lighthouse-keeper"
-    assert sorted(p.name for p in job_dir.iterdir()) == sorted(
-        f"{n}.json" for n in ("brief", "sanitized_input", "production_manifest", "shot_list", "cost_estimate"))
-    status = aiprod(home, "status", "lighthouse-keeper")
+    job_id = done.stdout.split()[1].rstrip(":")
+    assert job_id.startswith("product-teaser-")
+    assert "approved" in done.stdout and "done through final_cut" in done.stdout
+    assert "final cut 6.00s" in done.stdout
+    assert "7/7" in done.stderr  # the progress bar reached every step
+    assert "shot 2/2 s01-02: rendered by previz" in done.stderr  # per-shot progress lines
+    job_dir = home / ".aiprod" / "store" / "jobs" / job_id
+    assert {p.name for p in job_dir.iterdir()} >= {"cost_estimate.json", "rendered_clips.json", "final_cut.mp4",
+                                                  "contact_sheet.png", "clips"}
+    status = aiprod(home, "status", job_id)
     assert status.returncode == 0, status.stderr
-    assert "cost_estimate         materialized" in status.stdout and "SUCCESS" in status.stdout
-    assert "rendered_clips        -" in status.stdout
+    assert "final_cut             materialized" in status.stdout and "SUCCESS" in status.stdout
+    assert "technical_qa_report   -" in status.stdout
 
 
 def test_run_refuses_an_invalid_brief_before_any_run(home):

@@ -12,7 +12,8 @@ from aiprod_assets.paths import dagster_home, store_root
 from resources.artifact_store import LocalArtifactStore
 from resources.policy import ProductionPolicy
 
-_DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+# One render at a time per GPU pool: renders share the machine's one device.
+_DAGSTER_YAML = "telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n"
 
 
 @dataclass

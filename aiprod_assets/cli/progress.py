@@ -1,5 +1,6 @@
 """Run the production job in-process while a progress bar follows its steps."""
 
+import sys
 import threading
 import time
 import uuid
@@ -39,7 +40,7 @@ def execute_with_progress(job: dg.JobDefinition, instance: dg.DagsterInstance, j
                 event = entry.dagster_event
                 if event is None and entry.user_message.startswith("shot "):
                     # Per-shot progress lines from the render step.
-                    bar.write(f"  {entry.user_message}")
+                    bar.write(f"  {entry.user_message}", file=sys.stderr)
                 elif event is not None and event.event_type in _STEP_EVENTS and entry.step_key not in seen:
                     seen.add(entry.step_key)
                     bar.set_postfix_str(f"{entry.step_key} {event.event_type_value.removeprefix('STEP_').lower()}")

@@ -25,14 +25,15 @@ def clip_metadata(job_id: str, shot: Shot, backend_version: str) -> tuple[str, s
 def render_previz_clip(job_id: str, shot: Shot, profile: RenderProfile, out_path: Path, device) -> float:
     """Draw and encode the shot to ``out_path``; return the seconds it took."""
     started = time.perf_counter()
-    scene = PrevizScene(shot.spec, profile, shot.seed, device)
     title, comment = clip_metadata(job_id, shot, PREVIZ_VERSION)
     frames: queue.Queue = queue.Queue(maxsize=FRAMES_AHEAD)
     failure: list[BaseException] = []
 
     def draw() -> None:
-        # torch and the encoder both release the GIL, so drawing overlaps encoding.
+        # torch and the encoder both release the GIL, so drawing overlaps encoding (and the
+        # scene's set-up overlaps the audio bed's synthesis).
         try:
+            scene = PrevizScene(shot.spec, profile, shot.seed, device)
             for index in range(shot.spec.frames):
                 frames.put(scene.frame(index))
         except BaseException as err:
@@ -42,8 +43,8 @@ def render_previz_clip(job_id: str, shot: Shot, profile: RenderProfile, out_path
 
     drawer = threading.Thread(target=draw, name=f"previz-{shot.shot_id}", daemon=True)
     drawer.start()
-    with ClipWriter(out_path, profile, title, comment, audio_bed(shot.spec, profile, shot.seed),
-                    encoder=choose_encoder(device.type)) as writer:
+    audio = audio_bed(shot.spec, profile, shot.seed)
+    with ClipWriter(out_path, profile, title, comment, audio, encoder=choose_encoder(device.type)) as writer:
         while (frame := frames.get()) is not None:
             writer.write_video(frame)
         drawer.join()

@@ -62,7 +62,8 @@ class PrevizScene:
         generator = torch.Generator(device="cpu").manual_seed(seed)
         strength = GRAIN_STRENGTH.get(spec.lighting, 2.0)
         # Grain is added in uint8 as 0..2*GRAIN_MAX on top of a luma lowered by GRAIN_MAX, so it
-        # stays inside legal levels without a clamp over the full frame.
+        # stays inside legal levels without a clamp over the full frame. Independent fields, so
+        # grain never reads as motion.
         self.grain = [(torch.randn(self.height, self.width, generator=generator) * strength)
                       .round_().clamp_(-GRAIN_MAX, GRAIN_MAX).add_(GRAIN_MAX).to(torch.uint8).to(device)
                       for _ in range(GRAIN_FRAMES)]

@@ -1,0 +1,68 @@
+"""previz throughput at 1080p30 against a plain PyAV libx264 encode of the same frames.
+
+    python bench/render.py [--frames 90] [--rounds 3]
+
+Both run in this process, interleaved, so machine noise hits them alike; the ratio of
+medians is the number to watch. Target on the CPU: render+encode <= 1.5x the plain encode.
+"""
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from aiprod_assets.contracts import Shot, ShotSpec
+from aiprod_assets.media.encode import ClipWriter
+from aiprod_assets.planning.profiles import render_profile
+from aiprod_assets.rendering.previz.audio import audio_bed
+from aiprod_assets.rendering.previz.renderer import render_previz_clip
+from aiprod_assets.rendering.previz.scene import PrevizScene
+
+TARGET_RATIO = 1.5
+
+
+def bench_shot(frames: int) -> Shot:
+    spec = ShotSpec(prompt="An old lighthouse keeper climbs the spiral stairs as a storm rolls in.",
+                    duration_sec=frames / 30, frames=frames, camera_move="pan", lighting="low-key",
+                    palette=["#1B2A41", "#F2A65A", "#E8E1D9"], mood="melancholic",
+                    caption="01 s01-01 An old lighthouse keeper climbs the spiral stairs")
+    return Shot(shot_id="s01-01", scene_id="s01", index=0, spec=spec, seed=1234, backend="previz",
+                backend_version="previz-1", spec_hash="0" * 64)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--frames", type=int, default=90)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    device = torch.device("cpu")
+    profile = render_profile("1080p", "16:9", 30)
+    shot = bench_shot(args.frames)
+    scene = PrevizScene(shot.spec, profile, shot.seed, device)
+    premade = [scene.frame(i) for i in range(args.frames)]
+    audio = audio_bed(shot.spec, profile, shot.seed)
+    plain, rendered = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(args.rounds):
+            started = time.perf_counter()
+            with ClipWriter(Path(tmp) / "plain.mp4", profile, "bench", "plain encode", audio) as writer:
+                for frame in premade:
+                    writer.write_video(frame)
+            plain.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            render_previz_clip("bench", shot, profile, Path(tmp) / "previz.mp4", device)
+            rendered.append(time.perf_counter() - started)
+    plain_s, rendered_s = statistics.median(plain), statistics.median(rendered)
+    ratio = rendered_s / plain_s
+    print(f"frames: {args.frames} at 1920x1080@30, rounds: {args.rounds}, torch threads: {torch.get_num_threads()}")
+    print(f"plain libx264 encode of pre-made frames: {plain_s:.2f}s ({args.frames / plain_s:.1f} fps)")
+    print(f"previz render + encode:                  {rendered_s:.2f}s ({args.frames / rendered_s:.1f} fps)")
+    print(f"ratio render+encode / plain encode: {ratio:.2f}x (target <= {TARGET_RATIO}x: "
+          f"{'met' if ratio <= TARGET_RATIO else 'NOT met'})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Render backends for tests: a real previz render behind a script of injected faults."""
+
+import os
+import signal
+from pathlib import Path
+
+from aiprod_assets.rendering.backend import RenderRequest, RenderResult, RetryableRenderError, ShotFatalError
+from resources.render_backends import PrevizBackend, RenderBackends
+
+
+class FaultInjectingBackend:
+    """Plays ``faults`` one per call ("timeout", "rate_limit", "server_error", "policy", "corrupt", "ok");
+    past the script every call renders. Each call appends the shot id to ``counter_file``; with
+    ``crash_after`` the process kills itself with SIGKILL when asked for one more render than that."""
+
+    def __init__(self, name: str, inner=None, faults=(), counter_file: str | None = None, crash_after: int = 0,
+                 version: str = "fault-1"):
+        self.name, self.version, self.inner = name, version, inner
+        self.faults = list(faults)
+        self.counter_file = counter_file
+        self.crash_after = crash_after
+        self.calls: list[str] = []
+
+    def render(self, request: RenderRequest) -> RenderResult:
+        if self.crash_after and len(self.calls) >= self.crash_after:
+            os.kill(os.getpid(), signal.SIGKILL)
+        self.calls.append(request.shot.shot_id)
+        if self.counter_file:
+            with open(self.counter_file, "a") as handle:
+                handle.write(f"{request.shot.shot_id}\n")
+        fault = self.faults.pop(0) if self.faults else "ok"
+        if fault == "timeout":
+            raise RetryableRenderError("timed out after 30s")
+        if fault == "rate_limit":
+            raise RetryableRenderError("429 Too Many Requests", retry_after_sec=5)
+        if fault == "server_error":
+            raise RetryableRenderError("503 Service Unavailable")
+        if fault == "policy":
+            raise ShotFatalError("refused by content policy")
+        if fault == "corrupt":
+            Path(request.out_path).write_bytes(b"\x00\x00\x00\x18ftypisom" + os.urandom(256))
+            return RenderResult(render_seconds=0.01, device="test", charged_usd=0.01)
+        if self.inner is None:
+            raise AssertionError(f"{self.name}: no renderer behind the fault script")
+        result = self.inner.render(request)
+        return RenderResult(render_seconds=result.render_seconds, device=result.device, charged_usd=0.02,
+                            provider_task_id=f"{self.name}-{request.shot.shot_id}-{len(self.calls)}")
+
+
+class FaultyBackends(RenderBackends):
+    """The render_backends resource with every backend behind a counting, optionally crashing, fault script."""
+
+    counter_file: str
+    crash_after: int = 0
+
+    def backend(self, name: str):
+        return FaultInjectingBackend(name, inner=PrevizBackend(self.gpu.torch_device()),
+                                     counter_file=self.counter_file, crash_after=self.crash_after,
+                                     version="previz-1")
+
+
+def render_calls(counter_file: str | Path) -> list[str]:
+    path = Path(counter_file)
+    return path.read_text().split() if path.exists() else []

@@ -1,0 +1,76 @@
+"""A 12-second 1080p30 brief rendered end to end on the CPU; every file probes as the profile says."""
+
+import json
+
+import dagster as dg
+import pytest
+
+from aiprod_assets.contracts import FinalCut, RenderedClips, ShotList
+from aiprod_assets.intake.submission import accept
+from aiprod_assets.media.decode import audio_samples
+from aiprod_assets.media.loudness import integrated_loudness, true_peak_dbtp
+from aiprod_assets.media.probe import probe
+from resources.gpu import TorchDevice
+from tests.conftest import run_production
+
+
+@pytest.fixture(scope="module")
+def lighthouse_job(tmp_path_factory):
+    from resources.artifact_store import LocalArtifactStore
+    from tests.conftest import EXAMPLES
+
+    store = LocalArtifactStore(root=str(tmp_path_factory.mktemp("e2e") / "store"))
+    job_id = accept(store, "lighthouse-keeper.json", (EXAMPLES / "lighthouse-keeper.json").read_bytes(), 500)
+    with dg.instance_for_test() as instance:
+        result = run_production(store, instance, job_id, gpu=TorchDevice(device="auto"))
+        materialized = {e.asset_key.path[-1] for e in result.all_events if e.is_step_materialization}
+        rendered_meta = instance.get_latest_materialization_event(dg.AssetKey("rendered_clips")).asset_materialization
+    assert result.success
+    return store, job_id, materialized, rendered_meta.metadata
+
+
+def _check_profile(info, profile, frames):
+    assert (info.video_codec, info.h264_profile, info.pix_fmt) == ("h264", "High", "yuv420p")
+    assert (info.width, info.height, info.average_fps) == (profile.width, profile.height, profile.fps)
+    assert abs(info.frame_count - frames) <= 1 and info.constant_frame_rate
+    assert set(info.keyframe_interval_frames) <= {profile.gop_frames}
+    assert profile.video_bitrate_min_bps <= info.video_bitrate_bps <= profile.video_bitrate_max_bps
+    assert (info.color_primaries, info.colorspace, info.color_range) == ("bt709", "bt709", "tv")
+    assert (info.audio_codec, info.audio_profile, info.audio_sample_rate, info.audio_layout) == ("aac", "LC", 48000, "stereo")
+    assert abs(info.duration_sec - frames / profile.fps) <= 1 / profile.fps
+    assert abs(info.audio_duration_sec - info.duration_sec) <= 2 / profile.fps
+    assert info.moov_before_mdat and info.metadata.get("title") and info.metadata.get("comment")
+
+
+def test_every_clip_and_the_final_cut_meet_the_profile(lighthouse_job):
+    store, job_id, materialized, _ = lighthouse_job
+    assert materialized >= {"rendered_clips", "final_cut"}
+    shot_list = ShotList.model_validate_json(store.get_bytes(f"jobs/{job_id}/shot_list.json"))
+    profile = shot_list.profile
+    assert (profile.width, profile.height, profile.fps) == (1920, 1080, 30)
+    clips = RenderedClips.model_validate_json(store.get_bytes(f"jobs/{job_id}/rendered_clips.json"))
+    assert [c.shot_id for c in clips.clips] == [s.shot_id for s in shot_list.shots]
+    for shot, clip in zip(shot_list.shots, clips.clips):
+        path = store.local_path(clip.uri.split("/store/", 1)[1])
+        _check_profile(probe(path), profile, shot.spec.frames)
+        assert clip.backend == "previz" and clip.actual_cost_usd > 0 and clip.render_seconds > 0
+    cut = FinalCut.model_validate_json(store.get_bytes(f"jobs/{job_id}/final_cut.json"))
+    cut_path = store.local_path(f"jobs/{job_id}/final_cut.mp4")
+    _check_profile(probe(cut_path), profile, shot_list.total_frames)
+    assert cut.duration_sec == pytest.approx(12.0, abs=1 / 30)
+    samples = audio_samples(cut_path)
+    assert abs(integrated_loudness(samples) + 23) <= 1 and true_peak_dbtp(samples) <= -1
+
+
+def test_render_metadata_and_contact_sheet(lighthouse_job):
+    store, job_id, _, metadata = lighthouse_job
+    assert isinstance(metadata["actual_cost_usd"].value, float) and metadata["actual_cost_usd"].value > 0
+    assert metadata["clips_rendered"].value == 4 and metadata["clips_reused"].value == 0
+    assert "data:image/png;base64," in metadata["contact_sheet"].value
+    sheet = store.get_bytes(f"jobs/{job_id}/contact_sheet.png")
+    assert sheet[:8] == b"\x89PNG\r\n\x1a\n"
+    import av
+
+    with av.open(str(store.local_path(f"jobs/{job_id}/contact_sheet.png"))) as container:
+        frame = next(container.decode(video=0))
+        assert frame.width == 4 * 328 + 8  # four thumbnails of 320 with 8 px gaps
