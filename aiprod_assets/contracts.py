@@ -264,6 +264,20 @@ class CostEstimate(Artefact):
 # --- rendering, QA, delivery (filled in by later stages) ----------------------
 
 
+class QAAttempt(Model):
+    """One render of a shot and what the QA gate said of it."""
+
+    attempt: int
+    backend: str
+    seed: int
+    spec_hash: str
+    cost_usd: float
+    technical_failures: list[str] = Field(default_factory=list)
+    semantic_score: float | None = None
+    passed: bool
+    note: str = ""
+
+
 class ClipRecord(Model):
     shot_id: str
     uri: str
@@ -276,6 +290,8 @@ class ClipRecord(Model):
     actual_cost_usd: float
     reused: bool
     provider_task_id: str | None = None
+    seed: int | None = None
+    qa_attempts: list[QAAttempt] = Field(default_factory=list)
 
 
 class RenderedClips(Artefact):
@@ -286,7 +302,7 @@ class RenderedClips(Artefact):
 
 
 class CheckResult(Model):
-    check: str
+    id: str
     passed: bool
     measured: str
     expected: str
@@ -295,8 +311,10 @@ class CheckResult(Model):
 
 class ClipQA(Model):
     target: str
+    uri: str = ""
     checks: list[CheckResult]
     passed: bool
+    attempts: list[QAAttempt] = Field(default_factory=list)
 
 
 class TechnicalQAReport(Artefact):
@@ -335,6 +353,7 @@ class FinalCut(Artefact):
     sha256: str
     duration_sec: float
     shot_ids: list[str]
+    qa: list[CheckResult] = Field(default_factory=list)
 
 
 class Deliverable(Model):

@@ -4,9 +4,11 @@
 import dagster as dg
 
 from aiprod_assets.costing import assets as costing_assets
+from aiprod_assets.delivery import assets as delivery_assets
 from aiprod_assets.intake import assets as intake_assets
 from aiprod_assets.paths import store_root
 from aiprod_assets.planning import assets as planning_assets
+from aiprod_assets.qa import assets as qa_assets
 from aiprod_assets.rendering import assets as rendering_assets
 from resources.artifact_store import ArtifactStore, LocalArtifactStore
 from resources.creative_director import LocalCreativeDirector
@@ -17,11 +19,12 @@ from resources.render_backends import RenderBackends
 
 PRODUCTION_JOB = "production"
 
-job_assets = dg.load_assets_from_modules([intake_assets, planning_assets, costing_assets, rendering_assets])
+job_assets = dg.load_assets_from_modules(
+    [intake_assets, planning_assets, costing_assets, rendering_assets, qa_assets, delivery_assets])
 
 production_job = dg.define_asset_job(
     PRODUCTION_JOB,
-    selection=dg.AssetSelection.groups("intake", "planning", "costing", "rendering"),
+    selection=dg.AssetSelection.groups("intake", "planning", "costing", "rendering", "qa", "delivery"),
     description="A whole production job for one brief, from intake to the last stage built.",
 )
 

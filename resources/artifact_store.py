@@ -39,6 +39,19 @@ class ArtifactStore(dg.ConfigurableResource, ABC):
     @abstractmethod
     def uri(self, key: str) -> str: ...
 
+    def signed_url(self, key: str, expires_in_sec: int) -> tuple[str, str] | None:
+        """(url, expiry ISO time) for a time-limited download link, or None where the store has none."""
+        return None
+
+    def size(self, key: str) -> int:
+        return len(self.get_bytes(key))
+
+    def local_copy(self, key: str, folder: Path) -> Path:
+        """A local file with the object's bytes, for tools that need a path (decoders, encoders)."""
+        path = Path(folder) / check_key(key).replace("/", "__")
+        path.write_bytes(self.get_bytes(key))
+        return path
+
     def move(self, src: str, dst: str) -> str:
         uri = self.put_bytes(dst, self.get_bytes(src))
         self.delete(src)
@@ -100,4 +113,11 @@ class LocalArtifactStore(ArtifactStore):
         return self._path(key).as_uri()
 
     def local_path(self, key: str) -> Path:
+        return self._path(key)
+
+    def size(self, key: str) -> int:
+        return self._path(key).stat().st_size
+
+    def local_copy(self, key: str, folder: Path) -> Path:
+        # Already on this disk: readers get the stored file itself, which writes only ever replace.
         return self._path(key)

@@ -20,3 +20,5 @@ class ProductionPolicy(dg.ConfigurableResource):
     framework: Literal["pytorch", "tensorrt", "onnxruntime", "deepspeed", "vllm"] = "pytorch"
     spot: bool = False
     pricing_file: str | None = Field(default=None, description="pricing JSON to use instead of the newest bundled one")
+    semantic_threshold: float = Field(default=0.6, ge=0, le=1, description="semantic QA score a shot needs to pass")
+    remediation_attempts: int = Field(default=2, ge=1, description="renders a shot may take to pass QA, first included")

@@ -50,17 +50,17 @@ def test_run_goes_through_the_final_cut_then_status_reports_it(home):
     assert done.returncode == 0, done.stderr
     job_id = done.stdout.split()[1].rstrip(":")
     assert job_id.startswith("product-teaser-")
-    assert "approved" in done.stdout and "done through final_cut" in done.stdout
-    assert "final cut 6.00s" in done.stdout
-    assert "7/7" in done.stderr  # the progress bar reached every step
+    assert "approved" in done.stdout and f"job {job_id}: delivered" in done.stdout
+    assert "final cut 6.00s" in done.stdout and "QA: technical pass" in done.stdout
+    assert "10/10" in done.stderr  # the progress bar reached every step
     assert "shot 2/2 s01-02: rendered by previz" in done.stderr  # per-shot progress lines
     job_dir = home / ".aiprod" / "store" / "jobs" / job_id
     assert {p.name for p in job_dir.iterdir()} >= {"cost_estimate.json", "rendered_clips.json", "final_cut.mp4",
-                                                  "contact_sheet.png", "clips"}
+                                                  "contact_sheet.png", "clips", "delivery_manifest.json",
+                                                  "qa_report.html"}
     status = aiprod(home, "status", job_id)
     assert status.returncode == 0, status.stderr
-    assert "final_cut             materialized" in status.stdout and "SUCCESS" in status.stdout
-    assert "technical_qa_report   -" in status.stdout
+    assert "delivery_manifest     materialized" in status.stdout and "SUCCESS" in status.stdout
 
 
 def test_run_refuses_an_invalid_brief_before_any_run(home):
@@ -74,3 +74,23 @@ def test_status_of_unknown_or_malformed_job(home):
     assert unknown.returncode == 1 and "no job no-such-job" in unknown.stderr
     malformed = aiprod(home, "status", "../etc")
     assert malformed.returncode == 2 and "lowercase letters" in malformed.stderr
+
+
+def test_qa_command_passes_a_good_file_and_fails_an_off_spec_one(home):
+    from tests.media_fixtures import make_clip
+
+    good = make_clip(home / "good.mp4")
+    done = aiprod(home, "qa", good, "--profile", "360p30", "--duration", "3", "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert report["passed"] is True
+    assert [c["id"] for c in report["checks"]][:3] == ["integrity", "container", "faststart"]
+    assert set(report["checks"][0]) == {"id", "passed", "measured", "expected", "timecode"}
+    loud = make_clip(home / "loud.mp4", loudness=-13.0)
+    table = aiprod(home, "qa", loud, "--profile", "360p30")
+    assert table.returncode == 1 and "loudness" in table.stdout and "FAIL" in table.stdout
+    assert aiprod(home, "qa", loud, "--profile", "8k").returncode == 2
+    garbage = home / "garbage.mp4"
+    garbage.write_bytes(b"no video here")
+    unreadable = aiprod(home, "qa", garbage)
+    assert unreadable.returncode == 2 and "unreadable" in unreadable.stderr

@@ -44,7 +44,8 @@ def _check_profile(info, profile, frames):
 
 def test_every_clip_and_the_final_cut_meet_the_profile(lighthouse_job):
     store, job_id, materialized, _ = lighthouse_job
-    assert materialized >= {"rendered_clips", "final_cut"}
+    assert materialized >= {"rendered_clips", "technical_qa_report", "semantic_qa_report", "final_cut",
+                            "delivery_manifest"}
     shot_list = ShotList.model_validate_json(store.get_bytes(f"jobs/{job_id}/shot_list.json"))
     profile = shot_list.profile
     assert (profile.width, profile.height, profile.fps) == (1920, 1080, 30)
@@ -74,3 +75,23 @@ def test_render_metadata_and_contact_sheet(lighthouse_job):
     with av.open(str(store.local_path(f"jobs/{job_id}/contact_sheet.png"))) as container:
         frame = next(container.decode(video=0))
         assert frame.width == 4 * 328 + 8  # four thumbnails of 320 with 8 px gaps
+
+
+def test_delivery_manifest_checksums_match_the_files(lighthouse_job):
+    import hashlib
+
+    from aiprod_assets.contracts import DeliveryManifest
+
+    store, job_id, _, _ = lighthouse_job
+    manifest = DeliveryManifest.model_validate_json(store.get_bytes(f"jobs/{job_id}/delivery_manifest.json"))
+    kinds = [d.kind for d in manifest.deliverables]
+    assert kinds.count("clip") == 4 and {"final_cut", "contact_sheet", "qa_report"} <= set(kinds)
+    for deliverable in manifest.deliverables:
+        key = deliverable.uri.split("/store/", 1)[1]
+        data = store.get_bytes(key)
+        assert hashlib.sha256(data).hexdigest() == deliverable.sha256 and len(data) == deliverable.size_bytes
+    assert manifest.cost.within_budget and manifest.cost.actual_usd > 0
+    assert manifest.qa_summary["technical_passed"] is True and manifest.qa_summary["semantic_verdict"] == "pass"
+    assert set(manifest.lineage) >= {"brief", "shot_list", "rendered_clips", "final_cut"}
+    html = store.get_bytes(f"jobs/{job_id}/qa_report.html").decode()
+    assert "QA report: lighthouse-keeper" in html and html.count("<h2>Shot") == 4

@@ -19,7 +19,8 @@ def test_definitions_load_with_assets_grouped_by_stage():
     groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
     assert groups == {"brief": "intake", "sanitized_input": "intake", "production_manifest": "planning",
                       "shot_list": "planning", "cost_estimate": "costing", "rendered_clips": "rendering",
-                      "final_cut": "rendering"}
+                      "final_cut": "rendering", "technical_qa_report": "qa", "semantic_qa_report": "qa",
+                      "delivery_manifest": "delivery"}
     assert graph.get(dg.AssetKey("rendered_clips")).pools == {"gpu"}
     for key in graph.get_all_asset_keys():
         node = graph.get(key)

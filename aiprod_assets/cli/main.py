@@ -5,9 +5,10 @@ from pathlib import Path
 
 import click
 
+from aiprod_assets.cli.qa_command import qa
 from aiprod_assets.job_ids import InvalidJobId, check_job_id
 
-LAST_STAGE_BUILT = "final_cut"
+LAST_STAGE_BUILT = "delivery_manifest"
 
 
 def _read_brief(path: Path) -> bytes:
@@ -25,7 +26,12 @@ def _print_refusal(err, report_key: str | None) -> None:
 @click.group()
 def cli() -> None:
     """AIPROD: brief in, QA-certified video out."""
+    import warnings
+
     import av
+    import dagster as dg
+
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
     # The wheel carries libx264; a build without it cannot meet the render profile.
     av.Codec("libx264", "w")
@@ -58,7 +64,7 @@ def run(brief_file: Path) -> None:
     """Run the whole job for BRIEF_FILE in this process, with progress."""
     from aiprod_assets.cli.local_env import LocalEnvironment
     from aiprod_assets.cli.progress import execute_with_progress
-    from aiprod_assets.cli.report import job_summary
+    from aiprod_assets.cli.report import failure_lines, job_summary
     from aiprod_assets.intake.submission import accept
     from aiprod_assets.intake.validation import BriefInvalid
 
@@ -76,14 +82,12 @@ def run(brief_file: Path) -> None:
         click.echo(f"  {line}")
     click.echo(f"  artefacts: {env.store.uri(f'jobs/{job_id}')}/")
     if not result.success:
-        failures = [e for e in result.all_events if e.is_step_failure]
-        for event in failures:
-            click.secho(f"  {event.step_key} failed: {event.event_specific_data.error.message.strip()}",
-                        fg="red", err=True)
+        for line in failure_lines(result):
+            click.secho(f"  {line}", fg="red", err=True)
         click.secho(f"job {job_id} stopped (run {result.run_id})", fg="red", err=True)
         sys.exit(1)
-    click.echo(f"job {job_id}: done through {LAST_STAGE_BUILT} (run {result.run_id}). "
-               "QA gates and delivery are not built yet, so the run stops after the final cut.")
+    click.echo(f"job {job_id}: delivered (run {result.run_id}); manifest "
+               f"{env.store.uri(f'jobs/{job_id}/{LAST_STAGE_BUILT}.json')}")
 
 
 @cli.command()
@@ -115,3 +119,6 @@ def status(job_id: str) -> None:
         click.secho("brief rejected:", fg="red")
         for line in rejection["how_to_fix"]:
             click.echo(f"  {line}")
+
+
+cli.add_command(qa)

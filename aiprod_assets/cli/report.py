@@ -5,7 +5,17 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
-from aiprod_assets.contracts import CostEstimate, FinalCut, ProductionManifest, RenderedClips, SanitizedInput, ShotList
+from aiprod_assets.contracts import (
+    CostEstimate,
+    DeliveryManifest,
+    FinalCut,
+    ProductionManifest,
+    RenderedClips,
+    SanitizedInput,
+    SemanticQAReport,
+    ShotList,
+    TechnicalQAReport,
+)
 from aiprod_assets.intake.submission import REJECTED
 from resources.artifact_store import ArtifactStore
 
@@ -38,9 +48,34 @@ def job_summary(store: ArtifactStore, job_id: str) -> list[str]:
         rendered = sum(not c.reused for c in clips.clips)
         lines.append(f"{len(clips.clips)} clip(s) on {clips.device}: {rendered} rendered, "
                      f"{len(clips.clips) - rendered} reused; actual ${clips.total_cost_usd:.6f}")
+    technical = _load(store, job_id, "technical_qa_report", TechnicalQAReport)
+    semantic = _load(store, job_id, "semantic_qa_report", SemanticQAReport)
+    if technical and semantic:
+        failed = sum(not c.passed for clip in technical.clips for c in clip.checks)
+        lines.append(f"QA: technical {'pass' if technical.passed else f'FAIL ({failed} check(s))'}, "
+                     f"semantic {semantic.score:.2f} of {semantic.threshold:g} needed: {semantic.verdict}")
     cut = _load(store, job_id, "final_cut", FinalCut)
     if cut:
         lines.append(f"final cut {cut.duration_sec:.2f}s: {cut.uri}")
+    manifest = _load(store, job_id, "delivery_manifest", DeliveryManifest)
+    if manifest:
+        cost = manifest.cost
+        lines.append(f"delivered {len(manifest.deliverables)} file(s); cost ${cost.actual_usd:.6f} against "
+                     f"estimate ${cost.estimate_usd:.6f} ({cost.variance_pct:+.1f}%), "
+                     f"{'within' if cost.within_budget else 'OVER'} budget")
+    return lines
+
+
+def failure_lines(result: dg.ExecuteInProcessResult) -> list[str]:
+    """Why a run stopped: failed steps and failed blocking checks, with their reasons."""
+    lines = [f"{e.step_key} failed: {e.event_specific_data.error.message.strip()}"
+             for e in result.all_events if e.is_step_failure]
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                lines.append(f"check {evaluation.asset_key.to_user_string()}:{evaluation.check_name} failed: "
+                             f"{evaluation.description}")
     return lines
 
 

@@ -6,28 +6,21 @@ from pathlib import Path
 
 import dagster as dg
 
-from aiprod_assets.canonical import sha256_hex
 from aiprod_assets.contracts import CostEstimate, FinalCut, ProductionManifest, RenderedClips, ShotList
 from aiprod_assets.costing.pricing import load_pricing
 from aiprod_assets.media.encode import choose_encoder
 from aiprod_assets.partitions import jobs_partitions
-from aiprod_assets.rendering.clips import ClipRenderer, clip_key
+from aiprod_assets.qa.cuts import count_segments, small_luma_frames
+from aiprod_assets.qa.technical import Expectations, check_file
+from aiprod_assets.rendering.clips import ClipRenderer, clip_key, file_sha256
 from aiprod_assets.rendering.contact_sheet import contact_sheet
-from aiprod_assets.rendering.final_cut import assemble_final_cut
+from aiprod_assets.rendering.final_cut import assemble_final_cut, crossfade_frames
+from aiprod_assets.qa.gate import judge_shot
 from aiprod_assets.rendering.retry import BackendsExhausted
 from resources.artifact_store import ArtifactStore
 from resources.gpu import TorchDevice
 from resources.policy import ProductionPolicy
 from resources.render_backends import RenderBackends
-
-
-def _local_copies(store: ArtifactStore, keys: list[str], folder: Path) -> list[Path]:
-    paths = []
-    for key in keys:
-        path = folder / Path(key).name
-        path.write_bytes(store.get_bytes(key))
-        paths.append(path)
-    return paths
 
 
 @dg.asset(partitions_def=jobs_partitions, group_name="rendering", kinds={"torch", "video"}, pool="gpu")
@@ -40,9 +33,11 @@ def rendered_clips(context: dg.AssetExecutionContext, shot_list: ShotList, cost_
         raise dg.Failure(f"job {job_id} has no approved backend chain: {cost_estimate.decision.reason}",
                          allow_retries=False)
     chain = [render_backends.backend(name) for name in cost_estimate.chain]
-    renderer = ClipRenderer(job_id=job_id, shot_list=shot_list, chain=chain, store=store,
-                            pricing=load_pricing(policy.pricing_file), gpu_model=policy.gpu_model,
-                            on_progress=context.log.info)
+    renderer = ClipRenderer(
+        job_id=job_id, shot_list=shot_list, chain=chain, store=store, pricing=load_pricing(policy.pricing_file),
+        gpu_model=policy.gpu_model, on_progress=context.log.info,
+        judge=lambda shot, path: judge_shot(path, shot, shot_list.profile, policy.semantic_threshold),
+        max_attempts=policy.remediation_attempts, budget_usd=cost_estimate.decision.budget_usd)
     try:
         clips = renderer.render_all()
     except BackendsExhausted as err:
@@ -51,37 +46,64 @@ def rendered_clips(context: dg.AssetExecutionContext, shot_list: ShotList, cost_
     value = RenderedClips(job_id=job_id, device=device, clips=clips,
                           total_cost_usd=round(sum(c.actual_cost_usd for c in clips), 8))
     with tempfile.TemporaryDirectory() as tmp:
-        keys = [clip_key(job_id, c.shot_id, c.spec_hash) for c in clips]
-        sheet = contact_sheet(list(zip([c.shot_id for c in clips], _local_copies(store, keys, Path(tmp)))))
+        sheet = contact_sheet([(c.shot_id, store.local_copy(clip_key(job_id, c.shot_id, c.spec_hash), Path(tmp)))
+                               for c in clips])
     store.put_bytes(f"jobs/{job_id}/contact_sheet.png", sheet)
     return dg.Output(value, metadata={
         "actual_cost_usd": value.total_cost_usd,
         "render_seconds": float(sum(c.render_seconds for c in clips)),
         "clips_rendered": sum(not c.reused for c in clips),
         "clips_reused": sum(c.reused for c in clips),
+        "remediation_renders": sum(max(0, len(c.qa_attempts) - 1) for c in clips),
         "device": device,
         "contact_sheet": dg.MetadataValue.md(
             f"![contact sheet](data:image/png;base64,{base64.b64encode(sheet).decode()})"),
     })
 
 
-@dg.asset(partitions_def=jobs_partitions, group_name="rendering", kinds={"video"})
+FINAL_CUT_TECHNICAL_CHECK, CUT_COUNT_CHECK = "technical_qa", "cut_count"
+
+
+@dg.asset(
+    partitions_def=jobs_partitions, group_name="rendering", kinds={"video"},
+    deps=["technical_qa_report", "semantic_qa_report"],
+    check_specs=[
+        dg.AssetCheckSpec(FINAL_CUT_TECHNICAL_CHECK, asset="final_cut", blocking=True,
+                          description="Every technical check passes on the cut itself."),
+        dg.AssetCheckSpec(CUT_COUNT_CHECK, asset="final_cut", blocking=True,
+                          description="The cut shows as many shots as the shot list has."),
+    ],
+)
 def final_cut(context: dg.AssetExecutionContext, rendered_clips: RenderedClips, shot_list: ShotList,
-              production_manifest: ProductionManifest, store: ArtifactStore, gpu: TorchDevice) -> dg.Output[FinalCut]:
+              production_manifest: ProductionManifest, store: ArtifactStore, gpu: TorchDevice):
     """The clips joined in shot order into one MP4 to the job's render profile, with crossfades where asked."""
     job_id = context.partition_key
     records = {c.shot_id: c for c in rendered_clips.clips}
+    profile = shot_list.profile
     with tempfile.TemporaryDirectory() as tmp:
-        keys = [clip_key(job_id, s.shot_id, records[s.shot_id].spec_hash) for s in shot_list.shots]
-        paths = _local_copies(store, keys, Path(tmp))
+        paths = [store.local_copy(clip_key(job_id, s.shot_id, records[s.shot_id].spec_hash), Path(tmp))
+                 for s in shot_list.shots]
         out = Path(tmp) / "final_cut.mp4"
         frames = assemble_final_cut(
-            list(zip(shot_list.shots, paths)), shot_list.profile, out, title=production_manifest.title,
+            list(zip(shot_list.shots, paths)), profile, out, title=production_manifest.title,
             comment=f"aiprod job {job_id} final cut of {len(paths)} shots",
             encoder=choose_encoder(gpu.torch_device().type))
+        checks = check_file(out, Expectations(profile, target_duration_sec=shot_list.total_frames / profile.fps))
+        segments, starts = count_segments(small_luma_frames(out), shot_list.shots,
+                                          crossfade_frames(profile, min(s.spec.frames for s in shot_list.shots)))
         uri = store.put_file(f"jobs/{job_id}/final_cut.mp4", out)
-        digest = sha256_hex(out.read_bytes())
-    value = FinalCut(job_id=job_id, uri=uri, sha256=digest, duration_sec=round(frames / shot_list.profile.fps, 6),
-                     shot_ids=[s.shot_id for s in shot_list.shots])
-    return dg.Output(value, metadata={"duration_sec": value.duration_sec, "shots": len(value.shot_ids),
-                                      "uri": dg.MetadataValue.path(uri)})
+        digest = file_sha256(out)
+    value = FinalCut(job_id=job_id, uri=uri, sha256=digest, duration_sec=round(frames / profile.fps, 6),
+                     shot_ids=[s.shot_id for s in shot_list.shots], qa=checks)
+    failures = [c for c in checks if not c.passed]
+    yield dg.Output(value, data_version=dg.DataVersion(digest[:16]), metadata={
+        "duration_sec": value.duration_sec, "shots": len(value.shot_ids), "uri": dg.MetadataValue.path(uri),
+        "checks_failed": float(len(failures)), "segments_detected": float(segments)})
+    yield dg.AssetCheckResult(
+        check_name=FINAL_CUT_TECHNICAL_CHECK, passed=not failures,
+        description="; ".join(f"{c.id}: {c.measured} (expected {c.expected})" for c in failures) or "all checks pass",
+        metadata={"checks_failed": float(len(failures))})
+    yield dg.AssetCheckResult(
+        check_name=CUT_COUNT_CHECK, passed=segments == len(shot_list.shots),
+        description=f"{segments} shot(s) seen, {len(shot_list.shots)} planned; new shots at frames {starts}",
+        metadata={"segments_detected": float(segments), "shots_planned": float(len(shot_list.shots))})

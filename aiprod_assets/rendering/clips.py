@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from aiprod_assets.canonical import pretty_json
-from aiprod_assets.contracts import ClipRecord, PricingTable, Shot, ShotList
+from aiprod_assets.canonical import pretty_json, seed_of
+from aiprod_assets.contracts import ClipRecord, PricingTable, QAAttempt, Shot, ShotList
 from aiprod_assets.costing.pricing import gpu_usd_per_second
 from aiprod_assets.planning.shots import compute_spec_hash
 from aiprod_assets.rendering.backend import RenderBackend, RenderRequest, RetryableRenderError
@@ -75,28 +75,48 @@ class ClipRenderer:
     retry: RetryPolicy = RetryPolicy()
     sleep: Callable[[float], None] | None = None
     on_progress: Callable[[str], None] = lambda message: None
+    # Remediation: a judge of each new clip, how many renders a shot may take, and the spend ceiling.
+    judge: Callable[[Shot, Path], object] | None = None
+    max_attempts: int = 1
+    budget_usd: float | None = None
+    spent_usd: float = 0.0
 
     def spec_hash_for(self, shot: Shot, backend: RenderBackend) -> str:
         return compute_spec_hash(shot.spec, shot.seed, backend.name, backend.version, self.shot_list.profile)
 
+    def variant(self, shot: Shot, attempt: int) -> Shot:
+        """The shot as remediation attempt ``attempt`` renders it: a new seed derived from the first."""
+        if attempt == 1:
+            return shot
+        return shot.model_copy(update={"seed": seed_of({"seed": shot.seed, "remediation": attempt})})
+
+    def chain_for(self, attempt: int) -> list[RenderBackend]:
+        """Each remediation attempt starts at the next backend of the chain."""
+        k = (attempt - 1) % len(self.chain)
+        return self.chain[k:] + self.chain[:k]
+
     def reusable(self, shot: Shot) -> ClipRecord | None:
-        for backend in self.chain:
-            spec_hash = self.spec_hash_for(shot, backend)
-            key = sidecar_key(self.job_id, shot.shot_id, spec_hash)
-            if not self.store.exists(key):
-                continue
-            record = ClipRecord.model_validate_json(self.store.get_bytes(key))
-            clip = clip_key(self.job_id, shot.shot_id, spec_hash)
-            if (record.spec_hash == spec_hash and self.store.exists(clip)
-                    and hashlib.sha256(self.store.get_bytes(clip)).hexdigest() == record.sha256):
-                return record.model_copy(update={"reused": True, "render_seconds": 0.0, "actual_cost_usd": 0.0})
+        # The latest remediation attempt on record is the clip that stands for the shot.
+        for attempt in range(self.max_attempts, 0, -1):
+            variant = self.variant(shot, attempt)
+            for backend in self.chain:
+                spec_hash = self.spec_hash_for(variant, backend)
+                key = sidecar_key(self.job_id, shot.shot_id, spec_hash)
+                if not self.store.exists(key):
+                    continue
+                record = ClipRecord.model_validate_json(self.store.get_bytes(key))
+                clip = clip_key(self.job_id, shot.shot_id, spec_hash)
+                if (record.spec_hash == spec_hash and self.store.exists(clip)
+                        and hashlib.sha256(self.store.get_bytes(clip)).hexdigest() == record.sha256):
+                    return record.model_copy(update={"reused": True, "render_seconds": 0.0,
+                                                     "actual_cost_usd": 0.0})
         return None
 
     def device_cost(self, seconds: float, device: str) -> float:
         gpu = "CPU" if device.startswith("cpu") else self.gpu_model
         return seconds * gpu_usd_per_second(self.pricing, gpu)
 
-    def render_shot(self, shot: Shot, workdir: Path) -> ClipRecord:
+    def render_shot(self, shot: Shot, workdir: Path, chain: list[RenderBackend] | None = None) -> tuple[ClipRecord, Path]:
         requests: dict[str, RenderRequest] = {}
 
         def request_for(backend: RenderBackend) -> RenderRequest:
@@ -112,9 +132,10 @@ class ClipRenderer:
                                  f"{attempt.error}")
 
         kwargs = {"sleep": self.sleep} if self.sleep else {}
-        rendered = render_with_fallback(self.chain, request_for, self.retry, on_attempt=report,
+        chain = chain or self.chain
+        rendered = render_with_fallback(chain, request_for, self.retry, on_attempt=report,
                                         verify=verify_clip, **kwargs)
-        backend = next(b for b in self.chain if b.name == rendered.backend)
+        backend = next(b for b in chain if b.name == rendered.backend)
         spec_hash = self.spec_hash_for(shot, backend)
         out = requests[backend.name].out_path
         key = clip_key(self.job_id, shot.shot_id, spec_hash)
@@ -126,8 +147,42 @@ class ClipRenderer:
             shot_id=shot.shot_id, uri=uri, sha256=file_sha256(out), spec_hash=spec_hash,
             duration_sec=shot.spec.duration_sec, backend=rendered.backend, attempts=len(rendered.attempts),
             render_seconds=round(result.render_seconds, 4), actual_cost_usd=round(cost, 8), reused=False,
-            provider_task_id=result.provider_task_id)
-        self.store.put_bytes(sidecar_key(self.job_id, shot.shot_id, spec_hash), pretty_json(record).encode())
+            provider_task_id=result.provider_task_id, seed=shot.seed)
+        self.spent_usd += record.actual_cost_usd
+        self.save_sidecar(record)
+        return record, out
+
+    def save_sidecar(self, record: ClipRecord) -> None:
+        self.store.put_bytes(sidecar_key(self.job_id, record.shot_id, record.spec_hash), pretty_json(record).encode())
+
+    def render_with_remediation(self, shot: Shot, workdir: Path) -> ClipRecord:
+        """Render, judge, and re-render a failing shot with the next backend and a new seed, within budget."""
+        attempts: list[QAAttempt] = []
+        spent_on_shot = 0.0
+        for attempt in range(1, self.max_attempts + 1):
+            if attempt > 1 and self.budget_usd is not None and self.spent_usd + cost_each > self.budget_usd:
+                attempts[-1].note = (f"no further attempt: another render (~${cost_each:.4f}) would pass the "
+                                     f"approved budget (${self.spent_usd:.4f} of ${self.budget_usd:g} spent)")
+                break
+            variant = self.variant(shot, attempt)
+            record, local = self.render_shot(variant, workdir, self.chain_for(attempt))
+            spent_on_shot += record.actual_cost_usd
+            cost_each = spent_on_shot / attempt
+            verdict = self.judge(variant, local) if self.judge else None
+            attempts.append(QAAttempt(
+                attempt=attempt, backend=record.backend, seed=variant.seed, spec_hash=record.spec_hash,
+                cost_usd=record.actual_cost_usd, passed=verdict is None or verdict.passed,
+                technical_failures=verdict.technical_failures if verdict else [],
+                semantic_score=verdict.semantic.score if verdict else None))
+            if verdict is not None and not verdict.passed:
+                self.on_progress(f"shot {shot.shot_id}: attempt {attempt} failed QA "
+                                 f"(technical: {', '.join(verdict.technical_failures) or 'ok'}; "
+                                 f"semantic {verdict.semantic.score:.2f})")
+            if attempts[-1].passed:
+                break
+        record = record.model_copy(update={"attempts": record.attempts + len(attempts) - 1,
+                                           "actual_cost_usd": round(spent_on_shot, 8), "qa_attempts": attempts})
+        self.save_sidecar(record)
         return record
 
     def render_all(self) -> list[ClipRecord]:
@@ -137,7 +192,7 @@ class ClipRenderer:
             for n, shot in enumerate(self.shot_list.shots, start=1):
                 record = self.reusable(shot)
                 if record is None:
-                    record = self.render_shot(shot, Path(tmp))
+                    record = self.render_with_remediation(shot, Path(tmp))
                     self.on_progress(f"shot {n}/{total} {shot.shot_id}: rendered by {record.backend} in "
                                      f"{record.render_seconds:.2f}s, ${record.actual_cost_usd:.6f}")
                 else:

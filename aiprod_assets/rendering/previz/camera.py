@@ -16,10 +16,16 @@ class LayerTransform:
     angle: float = 0.0
 
 
+# Share of constant speed mixed into the ease: the camera eases in and out but never quite stops,
+# so a shot never holds a frozen picture it did not ask for.
+LINEAR_SHARE = 0.4
+
+
 def ease_in_out(progress: float) -> float:
-    """Cubic ease: the move starts and ends at rest, as a camera operator would."""
+    """Cubic ease in and out, with a little constant speed under it."""
     p = min(1.0, max(0.0, progress))
-    return 4 * p ** 3 if p < 0.5 else 1 - (-2 * p + 2) ** 3 / 2
+    cubic = 4 * p ** 3 if p < 0.5 else 1 - (-2 * p + 2) ** 3 / 2
+    return LINEAR_SHARE * p + (1 - LINEAR_SHARE) * cubic
 
 
 def layer_transform(move: str, progress: float, depth: float) -> LayerTransform:

@@ -32,6 +32,9 @@ LIGHTING_GRADES: dict[str, tuple[float, float, tuple[float, float, float], float
 }
 GRAIN_STRENGTH = {"low-key": 3.0, "night": 3.5, "neon": 3.0}
 GRAIN_MAX = 6
+CLOUD_DRIFT_PER_SEC = 0.06
+# The light breathes a little (gain, rate in Hz): ambient life even on a static shot.
+LIGHT_BREATH = (0.06, 0.7)
 
 
 def hex_to_rgb(colour: str) -> tuple[float, float, float]:
@@ -60,7 +63,7 @@ class PrevizScene:
         self.vignette = 1 - (u ** 2 + v ** 2) / (0.25 * aspect ** 2 + 0.25)
         self.grade = LIGHTING_GRADES.get(spec.lighting, LIGHTING_GRADES["natural"])
         generator = torch.Generator(device="cpu").manual_seed(seed)
-        strength = GRAIN_STRENGTH.get(spec.lighting, 2.0)
+        strength = GRAIN_STRENGTH.get(spec.lighting, 2.5)
         # Grain is added in uint8 as 0..2*GRAIN_MAX on top of a luma lowered by GRAIN_MAX, so it
         # stays inside legal levels without a clamp over the full frame. Independent fields, so
         # grain never reads as motion.
@@ -136,7 +139,7 @@ class PrevizScene:
         for k, depth in enumerate(depths):
             u, v = self._to_world(layer_transform(self.spec.camera_move, progress, depth))
             if k == 1:
-                u = u + 0.02 * t  # clouds drift whatever the camera does
+                u = u + CLOUD_DRIFT_PER_SEC * t  # clouds drift whatever the camera does
             grids.append(torch.stack([u / self.extent_u, v / self.extent_v], dim=-1))
         sampled = F.grid_sample(self.layers, torch.stack(grids), mode="bilinear", padding_mode="border",
                                 align_corners=True)
@@ -158,6 +161,7 @@ class PrevizScene:
         frames = max(1, self.spec.frames - 1)
         rgb = self._world(index / self.profile.fps, index / frames)
         gain, lift, _, vignette = self.grade
+        gain *= 1 + LIGHT_BREATH[0] * math.sin(2 * math.pi * LIGHT_BREATH[1] * index / self.profile.fps)
         rgb = (rgb * gain * self.tint * (1 - vignette * (1 - self.vignette))[None] + lift).clamp(0, 1)
         r, g, b = rgb
         # BT.709 limited range.

@@ -1,0 +1,82 @@
+"""`aiprod qa FILE`: the QA gate on any video file, as a table or as JSON for scripts."""
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from aiprod_assets.contracts import Shot, ShotSpec
+
+_PROFILE = re.compile(r"^(360p|720p|1080p)(24|25|30)?(?:-(16x9|9x16|1x1))?$")
+
+
+def parse_profile(text: str):
+    from aiprod_assets.planning.profiles import render_profile
+
+    match = _PROFILE.fullmatch(text)
+    if not match:
+        raise click.BadParameter(f"{text!r}: use RESOLUTION[FPS][-ASPECT], e.g. 1080p30, 720p25 or 1080p30-9x16",
+                                 param_hint="--profile")
+    resolution, fps, aspect = match.groups()
+    return render_profile(resolution, (aspect or "16x9").replace("x", ":"), int(fps or 30))
+
+
+def load_shot(path: Path) -> Shot:
+    data = json.loads(path.read_text("utf-8"))
+    if "spec" in data:
+        return Shot.model_validate(data)
+    spec = ShotSpec.model_validate(data)
+    return Shot(shot_id=path.stem, scene_id="-", index=0, spec=spec, seed=0, backend="-", backend_version="-",
+                spec_hash="-")
+
+
+@click.command("qa")
+@click.argument("video", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--profile", "profile_text", default="1080p30", show_default=True,
+              help="render profile to judge against: RESOLUTION[FPS][-ASPECT]")
+@click.option("--duration", type=float, default=None, help="target duration in seconds (default: the shot's)")
+@click.option("--shot", "shot_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="a shot (or shot spec) JSON: adds the semantic gate")
+@click.option("--json", "as_json", is_flag=True, help="print JSON for scripts")
+def qa(video: Path, profile_text: str, duration: float | None, shot_file: Path | None, as_json: bool) -> None:
+    """Run the technical (and, with --shot, semantic) QA gate on VIDEO. Exit 1 when a check fails."""
+    from pydantic import ValidationError
+
+    from aiprod_assets.qa.scan import scan
+    from aiprod_assets.qa.semantic import read_pictures, score_shot
+    from aiprod_assets.qa.technical import Expectations, technical_checks
+
+    profile = parse_profile(profile_text)
+    try:
+        shot = load_shot(shot_file) if shot_file else None
+    except (ValueError, ValidationError) as err:
+        raise click.BadParameter(f"{shot_file}: not a shot or shot spec ({err})", param_hint="--shot") from err
+    if duration is None and shot is not None:
+        duration = shot.spec.duration_sec
+    media = scan(video)
+    if media.format_name is None:
+        click.secho(f"{video}: unreadable input ({'; '.join(media.errors)})", fg="red", err=True)
+        sys.exit(2)
+    checks = technical_checks(media, Expectations(profile=profile, target_duration_sec=duration))
+    semantic = score_shot(shot.shot_id, shot.spec, read_pictures(video)) if shot else None
+    passed = all(c.passed for c in checks) and (semantic is None or semantic.verdict == "pass")
+    if as_json:
+        out = {"passed": passed, "checks": [{"id": c.id, "passed": c.passed, "measured": c.measured,
+                                             "expected": c.expected, "timecode": c.timecode_sec} for c in checks]}
+        if semantic:
+            out["semantic"] = semantic.model_dump(mode="json")
+        click.echo(json.dumps(out, indent=2))
+    else:
+        click.echo(f"{video} against {profile.name}")
+        for c in checks:
+            mark = click.style("pass", fg="green") if c.passed else click.style("FAIL", fg="red")
+            timecode = f" at {c.timecode_sec:.2f}s" if c.timecode_sec is not None else ""
+            click.echo(f"  {c.id:<20} {mark}  {c.measured}  (expected {c.expected}){timecode}")
+        if semantic:
+            click.echo(f"  semantic score {semantic.score:.2f}: {semantic.verdict}")
+            for metric in semantic.metrics:
+                click.echo(f"    {metric.name:<14} {metric.score:.2f} (measured {metric.value:g})")
+        click.echo("passed" if passed else "failed")
+    sys.exit(0 if passed else 1)

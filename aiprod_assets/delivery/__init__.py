@@ -1,0 +1,1 @@
+"""Delivery: the manifest of what was made, its cost certification, QA summary and lineage."""

@@ -1,0 +1,74 @@
+"""Delivery asset: the manifest of every deliverable, with the human-readable QA report beside it."""
+
+import tempfile
+from pathlib import Path
+
+import dagster as dg
+
+from aiprod_assets.contracts import (
+    CostEstimate,
+    Deliverable,
+    FinalCut,
+    RenderedClips,
+    SemanticQAReport,
+    TechnicalQAReport,
+)
+from aiprod_assets.delivery.manifest import build_manifest
+from aiprod_assets.delivery.qa_report_html import render_qa_report
+from aiprod_assets.partitions import jobs_partitions
+from aiprod_assets.rendering.clips import clip_key, file_sha256
+from resources.artifact_store import ArtifactStore
+
+SIGNED_URL_SECONDS = 7 * 24 * 3600  # GCS's V4 maximum
+LINEAGE = ("brief", "sanitized_input", "production_manifest", "shot_list", "cost_estimate", "rendered_clips",
+           "technical_qa_report", "semantic_qa_report", "final_cut")
+
+
+def _deliverable(store: ArtifactStore, kind: str, key: str, folder: Path) -> Deliverable:
+    signed = store.signed_url(key, SIGNED_URL_SECONDS)
+    return Deliverable(kind=kind, uri=store.uri(key), sha256=file_sha256(store.local_copy(key, folder)),
+                       size_bytes=store.size(key), signed_url=signed[0] if signed else None,
+                       expires_at=signed[1] if signed else None)
+
+
+def _lineage(context: dg.AssetExecutionContext, job_id: str) -> dict[str, str]:
+    lineage = {}
+    for name in LINEAGE:
+        records = context.instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=dg.AssetKey(name), asset_partitions=[job_id]), limit=1).records
+        if records:
+            materialization = records[0].asset_materialization
+            lineage[name] = materialization.tags.get("dagster/data_version", f"run {records[0].run_id}")
+    return lineage
+
+
+@dg.asset(partitions_def=jobs_partitions, group_name="delivery", kinds={"json"})
+def delivery_manifest(context: dg.AssetExecutionContext, final_cut: FinalCut, rendered_clips: RenderedClips,
+                      cost_estimate: CostEstimate, technical_qa_report: TechnicalQAReport,
+                      semantic_qa_report: SemanticQAReport, store: ArtifactStore):
+    """Every deliverable with uri, sha256 and size (signed URLs where the store has them), cost certification, QA summary and lineage."""
+    job_id = context.partition_key
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        clip_paths = {c.shot_id: store.local_copy(clip_key(job_id, c.shot_id, c.spec_hash), folder)
+                      for c in rendered_clips.clips}
+        cut_key = f"jobs/{job_id}/final_cut.mp4"
+        html = render_qa_report(job_id, technical_qa_report, semantic_qa_report, final_cut, clip_paths,
+                                store.local_copy(cut_key, folder))
+        store.put_bytes(f"jobs/{job_id}/qa_report.html", html.encode("utf-8"))
+        deliverables = [_deliverable(store, "final_cut", cut_key, folder)]
+        deliverables += [_deliverable(store, "clip", clip_key(job_id, c.shot_id, c.spec_hash), folder)
+                         for c in rendered_clips.clips]
+        deliverables += [_deliverable(store, kind, f"jobs/{job_id}/{name}", folder)
+                         for kind, name in (("contact_sheet", "contact_sheet.png"), ("qa_report", "qa_report.html"))]
+    manifest = build_manifest(job_id, deliverables, cost_estimate, rendered_clips, technical_qa_report,
+                              semantic_qa_report, final_cut, _lineage(context, job_id))
+    return dg.Output(manifest, metadata={
+        "estimate_usd": manifest.cost.estimate_usd,
+        "actual_usd": manifest.cost.actual_usd,
+        "variance_pct": manifest.cost.variance_pct,
+        "within_budget": manifest.cost.within_budget,
+        "semantic_score": semantic_qa_report.score,
+        "deliverables": float(len(deliverables)),
+        "qa_report": dg.MetadataValue.path(store.uri(f"jobs/{job_id}/qa_report.html")),
+    })

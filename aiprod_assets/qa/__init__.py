@@ -1,0 +1,1 @@
+"""QA: technical and semantic gates on clips and cuts."""

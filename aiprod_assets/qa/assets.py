@@ -1,0 +1,86 @@
+"""QA gate assets: technical and semantic reports on every clip, each with a blocking check."""
+
+import tempfile
+from pathlib import Path
+
+import dagster as dg
+
+from aiprod_assets.canonical import digest_of
+from aiprod_assets.contracts import ClipQA, RenderedClips, SemanticQAReport, ShotList, TechnicalQAReport
+from aiprod_assets.partitions import jobs_partitions
+from aiprod_assets.qa.gate import shot_expectations
+from aiprod_assets.qa.semantic import read_pictures, scene_consistency, score_shot
+from aiprod_assets.qa.technical import check_file
+from aiprod_assets.rendering.clips import clip_key
+from resources.artifact_store import ArtifactStore
+from resources.policy import ProductionPolicy
+
+TECHNICAL_CHECK, SEMANTIC_CHECK = "all_checks_pass", "score_above_threshold"
+
+
+def _clip_paths(store: ArtifactStore, job_id: str, clips: RenderedClips, folder: Path) -> dict[str, Path]:
+    return {c.shot_id: store.local_copy(clip_key(job_id, c.shot_id, c.spec_hash), folder) for c in clips.clips}
+
+
+@dg.asset(partitions_def=jobs_partitions, group_name="qa", kinds={"video"},
+          check_specs=[dg.AssetCheckSpec(TECHNICAL_CHECK, asset="technical_qa_report", blocking=True,
+                                         description="Every technical check passes on every clip.")])
+def technical_qa_report(context: dg.AssetExecutionContext, shot_list: ShotList, rendered_clips: RenderedClips,
+                        store: ArtifactStore):
+    """Per clip, per check: measured, expected, pass/fail and timecode, against the job's render profile."""
+    job_id = context.partition_key
+    shots = {s.shot_id: s for s in shot_list.shots}
+    reports = []
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = _clip_paths(store, job_id, rendered_clips, Path(tmp))
+        for clip in rendered_clips.clips:
+            checks = check_file(paths[clip.shot_id], shot_expectations(shots[clip.shot_id], shot_list.profile))
+            reports.append(ClipQA(target=clip.shot_id, uri=clip.uri, checks=checks,
+                                  passed=all(c.passed for c in checks), attempts=clip.qa_attempts))
+            failed = [c.id for c in checks if not c.passed]
+            context.log.info(f"shot {clip.shot_id}: technical QA {'passed' if not failed else 'failed: ' + ', '.join(failed)}")
+    report = TechnicalQAReport(job_id=job_id, clips=reports, passed=all(r.passed for r in reports))
+    failures = [(r.target, c) for r in reports for c in r.checks if not c.passed]
+    yield dg.Output(report, data_version=dg.DataVersion(digest_of(report)[:16]), metadata={
+        "clips_checked": float(len(reports)),
+        "checks_failed": float(len(failures)),
+        "pass_rate": float(sum(r.passed for r in reports) / len(reports)) if reports else 0.0,
+    })
+    yield dg.AssetCheckResult(
+        check_name=TECHNICAL_CHECK, passed=report.passed,
+        description="; ".join(f"{shot} {c.id}: {c.measured} (expected {c.expected})" for shot, c in failures)
+        or "every check passes on every clip",
+        metadata={"checks_failed": float(len(failures))})
+
+
+@dg.asset(partitions_def=jobs_partitions, group_name="qa", kinds={"video"},
+          check_specs=[dg.AssetCheckSpec(SEMANTIC_CHECK, asset="semantic_qa_report", blocking=True,
+                                         description="The job's semantic score reaches the configured threshold.")])
+def semantic_qa_report(context: dg.AssetExecutionContext, shot_list: ShotList, rendered_clips: RenderedClips,
+                       store: ArtifactStore, policy: ProductionPolicy):
+    """Per shot: camera motion, palette, exposure, flicker, smoothness and scene consistency, each 0-1, and the verdict."""
+    job_id = context.partition_key
+    threshold = policy.semantic_threshold
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = _clip_paths(store, job_id, rendered_clips, Path(tmp))
+        pictures = {shot_id: read_pictures(path) for shot_id, path in paths.items()}
+    consistency = scene_consistency(pictures, {s.shot_id: s.scene_id for s in shot_list.shots})
+    scores = [score_shot(s.shot_id, s.spec, pictures[s.shot_id], *consistency[s.shot_id], threshold=threshold)
+              for s in shot_list.shots]
+    for score in scores:
+        context.log.info(f"shot {score.shot_id}: semantic score {score.score:.2f} ({score.verdict})")
+    total = round(sum(s.score for s in scores) / len(scores), 4) if scores else 0.0
+    passed = total >= threshold and all(s.verdict == "pass" for s in scores)
+    report = SemanticQAReport(job_id=job_id, shots=scores, score=total, threshold=threshold,
+                              verdict="pass" if passed else "fail")
+    metadata = {"score": total, "threshold": threshold, "lowest_shot_score": min(s.score for s in scores)}
+    for name in ("camera_motion", "palette", "exposure", "flicker", "smoothness", "consistency"):
+        metadata[f"mean_{name}"] = float(sum(m.score for s in scores for m in s.metrics if m.name == name) / len(scores))
+    yield dg.Output(report, data_version=dg.DataVersion(digest_of(report)[:16]), metadata=metadata)
+    failing = [s for s in scores if s.verdict == "fail"]
+    yield dg.AssetCheckResult(
+        check_name=SEMANTIC_CHECK, passed=passed,
+        description=(f"score {total:.2f} (threshold {threshold:g}); "
+                     + ("; ".join(f"{s.shot_id} {s.score:.2f}: {', '.join(s.reasons[-2:])}" for s in failing)
+                        or "every shot passes")),
+        metadata={"score": total})

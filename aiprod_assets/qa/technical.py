@@ -1,0 +1,159 @@
+"""Technical QA: deterministic checks of a file against the render profile it was asked for.
+
+Check ids are stable, scripts depend on them. Each result says what was measured,
+what was expected and, where it applies, the timecode of the first problem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from aiprod_assets.contracts import CheckResult, RenderProfile
+from aiprod_assets.media.loudness import integrated_loudness, true_peak_dbtp
+from aiprod_assets.qa.scan import BLACK_LUMA_MEAN, FROZEN_MEAN_ABS_DIFF, QA_SAMPLE_RATE, MediaScan, scan
+
+FROZEN_SHARE_OF_MEDIAN = 0.25
+
+CHECK_IDS = ("integrity", "container", "faststart", "duration", "av_sync", "audio", "codec", "resolution",
+             "bitrate", "frame_rate", "constant_frame_rate", "pix_fmt", "color_tags", "color_range",
+             "legal_levels", "metadata", "loudness", "true_peak", "silence", "black_frames", "frozen_frames")
+DURATION_TOLERANCE_SEC = 2.0
+LEGAL_LUMA_SHARE = 0.99
+RUN_LIMIT_SEC = 0.5  # black or frozen runs at least this long fail
+SILENCE_GAP_SEC = 2.0
+SILENCE_DBFS = -60.0
+
+
+@dataclass(frozen=True)
+class Expectations:
+    profile: RenderProfile
+    target_duration_sec: float | None = None
+    frozen_allowed: bool = False
+    required_metadata: tuple[str, ...] = ("title", "comment")
+
+
+def _result(check_id: str, passed: bool, measured, expected, timecode: float | None = None) -> CheckResult:
+    return CheckResult(id=check_id, passed=bool(passed), measured=str(measured), expected=str(expected),
+                       timecode_sec=None if timecode is None else round(float(timecode), 3))
+
+
+def _runs(flags: list[bool]) -> list[tuple[int, int]]:
+    """(start, length) of each run of True."""
+    runs, start = [], None
+    for index, flag in enumerate([*flags, False]):
+        if flag and start is None:
+            start = index
+        elif not flag and start is not None:
+            runs.append((start, index - start))
+            start = None
+    return runs
+
+
+def _longest_run_check(check_id: str, flags: list[bool], step: float, allowed: bool, what: str) -> CheckResult:
+    runs = _runs(flags)
+    start, length = max(runs, key=lambda r: r[1], default=(0, 0))
+    seconds = length * step
+    passed = allowed or seconds < RUN_LIMIT_SEC
+    return _result(check_id, passed, f"longest {what} run {seconds:.2f}s", f"no {what} run >= {RUN_LIMIT_SEC}s",
+                   start * step if length and not passed else None)
+
+
+def _silence(samples: np.ndarray) -> tuple[float, float | None, bool]:
+    """Longest gap below the silence floor, where it starts, and whether the whole clip is silent."""
+    window = QA_SAMPLE_RATE // 10
+    usable = samples[:, : samples.shape[1] // window * window]
+    if usable.size == 0:
+        return 0.0, None, True
+    rms = np.sqrt((usable.reshape(usable.shape[0], -1, window) ** 2).mean(axis=(0, 2)))
+    quiet = list(20 * np.log10(np.maximum(rms, 1e-12)) < SILENCE_DBFS)
+    runs = _runs(quiet)
+    start, length = max(runs, key=lambda r: r[1], default=(0, 0))
+    return length * 0.1, start * 0.1 if length else None, all(quiet)
+
+
+def technical_checks(media: MediaScan, expect: Expectations) -> list[CheckResult]:
+    profile = expect.profile
+    video, audio = media.video, media.audio
+    checks = [
+        _result("integrity", not media.errors and video is not None and video.decoded_frames > 0,
+                "; ".join(media.errors) or f"{video.decoded_frames if video else 0} frames decoded",
+                "every packet demuxes and decodes", media.error_timecode_sec),
+        _result("container", media.format_name is not None and "mp4" in media.format_name and "moov" in media.atoms,
+                f"{media.format_name or 'unreadable'}; atoms {' '.join(media.atoms) or '-'}", "MP4 with a moov atom"),
+        _result("faststart", "moov" in media.atoms and "mdat" in media.atoms
+                and media.atoms.index("moov") < media.atoms.index("mdat"),
+                " ".join(media.atoms) or "-", "moov before mdat"),
+    ]
+    if video is None:
+        return checks + [_result(i, False, "no video stream", "a video stream") for i in CHECK_IDS[3:]]
+    duration, step = media.video_duration_sec, media.frame_step_sec
+    fps_low, fps_high = profile.fps - 1, profile.fps + 1
+    deltas = {b - a for a, b in zip(sorted(video.pts), sorted(video.pts)[1:])}
+    bitrate = video.packet_bytes * 8 / duration if duration else 0.0
+    target = expect.target_duration_sec
+    checks += [
+        _result("duration", target is None or abs(duration - target) <= DURATION_TOLERANCE_SEC, f"{duration:.3f}s",
+                f"{target:.3f}s +/- {DURATION_TOLERANCE_SEC:g}s" if target is not None else "any"),
+        _result("codec", video.codec == profile.video_codec and (video.profile or "").lower() == profile.h264_profile,
+                f"{video.codec} {video.profile}", f"{profile.video_codec} {profile.h264_profile}"),
+        _result("resolution", (video.width, video.height, video.sample_aspect_ratio) == (profile.width, profile.height, "1:1"),
+                f"{video.width}x{video.height} SAR {video.sample_aspect_ratio}", f"{profile.width}x{profile.height} SAR 1:1"),
+        _result("bitrate", profile.video_bitrate_min_bps <= bitrate <= profile.video_bitrate_max_bps,
+                f"{bitrate / 1e6:.2f} Mbps", f"{profile.video_bitrate_min_bps / 1e6:g}-{profile.video_bitrate_max_bps / 1e6:g} Mbps"),
+        _result("frame_rate", fps_low <= media.fps <= fps_high, f"{media.fps:.3f} fps", f"{fps_low}-{fps_high} fps"),
+        _result("constant_frame_rate", len(deltas) <= 1,
+                f"{len(deltas)} distinct frame interval(s)", "one frame interval"),
+        _result("pix_fmt", video.pix_fmt == profile.pix_fmt, video.pix_fmt, profile.pix_fmt),
+        _result("color_tags", (video.color_primaries, video.color_trc, video.colorspace) == (profile.color_primaries,) * 3,
+                f"primaries {video.color_primaries}, transfer {video.color_trc}, matrix {video.colorspace}",
+                f"{profile.color_primaries} for all three"),
+        _result("color_range", video.color_range == profile.color_range, video.color_range, profile.color_range),
+        _result("legal_levels", video.luma_legal_share >= LEGAL_LUMA_SHARE,
+                f"{video.luma_legal_share:.2%} of luma in 16-235", f">= {LEGAL_LUMA_SHARE:.0%}"),
+    ]
+    missing = [key for key in expect.required_metadata if not media.metadata.get(key)]
+    checks.append(_result("metadata", not missing, "missing " + ", ".join(missing) if missing else "all present",
+                          ", ".join(expect.required_metadata)))
+    black = [mean < BLACK_LUMA_MEAN for mean in video.luma_means]
+    # A frozen picture still changes a little as the encoder refines it, and a calm shot changes
+    # little as the encoder smooths its grain: "frozen" is both small and far below the clip's own pace.
+    moving = [c for c in video.frame_changes if np.isfinite(c)]
+    frozen_below = min(FROZEN_MEAN_ABS_DIFF, FROZEN_SHARE_OF_MEDIAN * float(np.median(moving))) if moving else 0.0
+    frozen = [change < frozen_below for change in video.frame_changes]
+    checks += [_longest_run_check("black_frames", black, step, False, "black"),
+               _longest_run_check("frozen_frames", frozen, step, expect.frozen_allowed, "frozen")]
+    checks += _audio_checks(audio, profile, duration, step)
+    order = {check_id: n for n, check_id in enumerate(CHECK_IDS)}
+    return sorted(checks, key=lambda c: order.get(c.id, len(order)))
+
+
+def _audio_checks(audio, profile: RenderProfile, video_duration: float, step: float) -> list[CheckResult]:
+    expected_audio = f"{profile.audio_codec} LC {profile.audio_sample_rate} Hz stereo"
+    if audio is None:
+        return [_result(i, False, "no audio stream", expected_audio if i == "audio" else "an audio stream")
+                for i in ("audio", "av_sync", "loudness", "true_peak", "silence")]
+    audio_duration = audio.end_sec or audio.samples.shape[1] / QA_SAMPLE_RATE
+    short, long = video_duration - 2 * step, video_duration + 2.0
+    lufs, peak = integrated_loudness(audio.samples), true_peak_dbtp(audio.samples)
+    gap, gap_start, all_silent = _silence(audio.samples)
+    low, high = profile.loudness_lufs - profile.loudness_tolerance_lu, profile.loudness_lufs + profile.loudness_tolerance_lu
+    return [
+        _result("audio", (audio.codec, (audio.profile or "").upper(), audio.sample_rate, audio.layout)
+                == (profile.audio_codec, "LC", profile.audio_sample_rate, "stereo"),
+                f"{audio.codec} {audio.profile} {audio.sample_rate} Hz {audio.layout}", expected_audio),
+        _result("av_sync", short <= audio_duration <= long, f"audio {audio_duration:.3f}s vs video {video_duration:.3f}s",
+                "audio no more than 2 frames short or 2 s long"),
+        _result("loudness", low <= lufs <= high, f"{lufs:.1f} LUFS", f"{profile.loudness_lufs:g} LUFS +/- "
+                f"{profile.loudness_tolerance_lu:g}"),
+        _result("true_peak", peak <= profile.true_peak_dbtp, f"{peak:.1f} dBTP", f"<= {profile.true_peak_dbtp:g} dBTP"),
+        _result("silence", not all_silent and gap < SILENCE_GAP_SEC,
+                "all silent" if all_silent else f"longest gap {gap:.1f}s",
+                f"no silence >= {SILENCE_GAP_SEC:g}s", gap_start if (all_silent or gap >= SILENCE_GAP_SEC) else None),
+    ]
+
+
+def check_file(path: str | Path, expect: Expectations) -> list[CheckResult]:
+    return technical_checks(scan(path), expect)
