@@ -1,6 +1,6 @@
 """previz throughput at 1080p30 against a plain PyAV libx264 encode of the same frames.
 
-    python bench/render.py [--frames 90] [--rounds 3]
+    python -m bench.render [--frames 90] [--rounds 3]
 
 Both run in this process, interleaved, so machine noise hits them alike; the ratio of
 medians is the number to watch. Target on the CPU: render+encode <= 1.5x the plain encode.

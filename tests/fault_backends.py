@@ -37,6 +37,13 @@ class FaultInjectingBackend:
             raise RetryableRenderError("503 Service Unavailable")
         if fault == "policy":
             raise ShotFatalError("refused by content policy")
+        if fault == "black":
+            # A real render of a picture that is all but black: a clip that fails QA.
+            spec = request.shot.spec.model_copy(update={"palette": ["#000000", "#020202", "#040404"],
+                                                        "lighting": "night"})
+            request = RenderRequest(request.job_id, request.shot.model_copy(update={"spec": spec}),
+                                    request.profile, request.out_path)
+            fault = "ok"
         if fault == "corrupt":
             Path(request.out_path).write_bytes(b"\x00\x00\x00\x18ftypisom" + os.urandom(256))
             return RenderResult(render_seconds=0.01, device="test", charged_usd=0.01)
@@ -52,9 +59,10 @@ class FaultyBackends(RenderBackends):
 
     counter_file: str
     crash_after: int = 0
+    fault: str = "ok"  # played on every call
 
     def backend(self, name: str):
-        return FaultInjectingBackend(name, inner=PrevizBackend(self.gpu.torch_device()),
+        return FaultInjectingBackend(name, inner=PrevizBackend(self.gpu.torch_device()), faults=[self.fault] * 1000,
                                      counter_file=self.counter_file, crash_after=self.crash_after,
                                      version="previz-1")
 

@@ -79,3 +79,31 @@ def test_budget_rejection_blocks_the_graph_with_the_numbers(store, instance):
     assert evaluation.check_name == "within_budget" and not evaluation.passed
     estimate = json.loads(store.get_bytes("jobs/too-expensive/cost_estimate.json"))
     assert estimate["decision"]["decision"] == "rejected" and "$6.0000" in estimate["decision"]["reason"]
+
+
+def test_failing_qa_blocks_delivery_in_the_same_run_with_the_reason(tmp_path, store, instance):
+    from resources.gpu import TorchDevice
+    from tests.fault_backends import FaultyBackends, render_calls
+
+    counter = tmp_path / "calls.txt"
+    gpu = TorchDevice(device="cpu")
+    brief = brief_bytes(job_id="black-job", resolution="360p", duration_sec=3, characters=[],
+                        prompt="A red apple on a white plate.")
+    accept(store, "black-job.json", brief, 500)
+    result = run_production(store, instance, "black-job", gpu=gpu, policy=ProductionPolicy(remediation_attempts=2),
+                            render_backends=FaultyBackends(gpu=gpu, counter_file=str(counter), fault="black"))
+    assert not result.success
+    done = {e.step_key for e in result.all_events if e.is_step_success}
+    assert "rendered_clips" in done and "final_cut" not in done and "delivery_manifest" not in done
+    evaluations = {e.event_specific_data.check_name: e.event_specific_data for e in result.all_events
+                   if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    technical = evaluations["all_checks_pass"]
+    assert not technical.passed and "black_frames" in technical.description
+    clips = json.loads(store.get_bytes("jobs/black-job/rendered_clips.json"))["clips"]
+    assert len(render_calls(counter)) == 2 * len(clips)  # every shot was remediated once, then given up
+    attempts = clips[0]["qa_attempts"]
+    assert [a["attempt"] for a in attempts] == [1, 2] and not any(a["passed"] for a in attempts)
+    assert attempts[0]["seed"] != attempts[1]["seed"] and "black_frames" in attempts[0]["technical_failures"]
+    report = json.loads(store.get_bytes("jobs/black-job/technical_qa_report.json"))
+    assert report["passed"] is False and len(report["clips"][0]["attempts"]) == 2
+    assert not store.exists("jobs/black-job/delivery_manifest.json")

@@ -1,17 +1,22 @@
-"""Global motion between frames, from phase correlation on regions of a small luma picture.
+"""Global camera motion between frames of a small luma picture.
 
-Four quadrant regions moving apart mean a zoom in (or dolly), together a zoom out,
-the same way a pan or tilt, around the centre an orbit.
+Translation comes from phase correlation over the whole picture; zoom and rotation
+from a small search over similarity warps (the warp that best maps one frame onto
+the next). Evidence is expressed in pixels at the edge of the 160-wide picture,
+accumulated over the shot, so moves of any kind compare on one scale.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-# Evidence below this many pixels (on the 160-wide analysis picture) over the shot is no motion.
+# Evidence below this many pixels over the shot is no motion.
 STILL_PIXELS = 1.5
+SCALES = (0.97, 0.985, 1.0, 1.015, 1.03)
+ANGLES_DEG = (-0.8, -0.4, 0.0, 0.4, 0.8)
 
 
 def phase_shift(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
@@ -23,12 +28,12 @@ def phase_shift(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     peak = np.unravel_index(np.argmax(corr), corr.shape)
     shift = []
     for axis, size in enumerate(corr.shape):
-        i = peak[axis]
-        before = corr[(peak[0] - 1) % corr.shape[0], peak[1]] if axis == 0 else corr[peak[0], (peak[1] - 1) % size]
-        after = corr[(peak[0] + 1) % corr.shape[0], peak[1]] if axis == 0 else corr[peak[0], (peak[1] + 1) % size]
+        step = np.zeros(2, dtype=int)
+        step[axis] = 1
+        before = corr[tuple((np.array(peak) - step) % corr.shape)]
+        after = corr[tuple((np.array(peak) + step) % corr.shape)]
         denom = before - 2 * corr[peak] + after
-        offset = 0.5 * (before - after) / denom if denom else 0.0
-        value = i + offset
+        value = peak[axis] + (0.5 * (before - after) / denom if denom else 0.0)
         shift.append(value - size if value > size / 2 else value)
     return shift[0], shift[1]
 
@@ -37,8 +42,8 @@ def phase_shift(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 class Motion:
     pan: float = 0.0  # horizontal translation, pixels
     tilt: float = 0.0  # vertical translation, pixels
-    zoom: float = 0.0  # outward (+) or inward (-) spread of the quadrants, pixels
-    rotation: float = 0.0  # tangential movement of the quadrants, pixels
+    zoom: float = 0.0  # magnification (+) or reduction (-), as pixels of movement at the picture's edge
+    rotation: float = 0.0  # rotation, as pixels of movement at the picture's edge
     jerk: float = 0.0  # spread of frame-to-frame translation changes
 
     def evidence(self) -> dict[str, float]:
@@ -46,34 +51,50 @@ class Motion:
                 "zoom_out": max(-self.zoom, 0.0), "orbit": abs(self.rotation)}
 
 
-def _regions(luma: np.ndarray) -> dict[tuple[int, int], np.ndarray]:
-    # The bottom fifth carries the caption, which never moves.
-    usable = luma[: int(luma.shape[0] * 0.8)]
-    h, w = usable.shape[0] // 2, usable.shape[1] // 2
-    return {(-1, -1): usable[:h, :w], (-1, 1): usable[:h, w:2 * w], (1, -1): usable[h:2 * h, :w],
-            (1, 1): usable[h:2 * h, w:2 * w]}
+def _warp_batch(picture: np.ndarray):
+    """Every scale x angle warp of ``picture`` about its centre, as one torch batch."""
+    import torch
+    import torch.nn.functional as F
+
+    h, w = picture.shape
+    thetas = []
+    for scale in SCALES:
+        for angle in ANGLES_DEG:
+            c, s = math.cos(math.radians(angle)) / scale, math.sin(math.radians(angle)) / scale
+            thetas.append([[c, -s * h / w, 0.0], [s * w / h, c, 0.0]])
+    theta = torch.tensor(thetas, dtype=torch.float32)
+    source = torch.from_numpy(picture.astype(np.float32))[None, None].expand(len(thetas), 1, h, w)
+    grid = F.affine_grid(theta, [len(thetas), 1, h, w], align_corners=False)
+    return F.grid_sample(source, grid, align_corners=False, padding_mode="border")[:, 0].numpy()
+
+
+def _best_warp(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """(scale, angle in degrees) of the warp of ``a`` closest to ``b`` over the picture's centre."""
+    h, w = a.shape
+    crop = (slice(h // 8, h - h // 8), slice(w // 8, w - w // 8))
+    warped = _warp_batch(a)
+    errors = np.abs(warped[:, crop[0], crop[1]] - b[crop]).mean(axis=(1, 2))
+    best = int(np.argmin(errors))
+    return SCALES[best // len(ANGLES_DEG)], ANGLES_DEG[best % len(ANGLES_DEG)]
 
 
 def estimate_motion(frames: list[np.ndarray]) -> Motion:
-    """Accumulated motion over a sequence of small luma pictures."""
+    """Accumulated motion over a sequence of small luma pictures (the caption band is left out)."""
     motion = Motion()
     steps = []
     for a, b in zip(frames, frames[1:]):
-        ra, rb = _regions(a.astype(np.float64)), _regions(b.astype(np.float64))
-        shifts = {key: phase_shift(ra[key], rb[key]) for key in ra}
-        dy = float(np.mean([s[0] for s in shifts.values()]))
-        dx = float(np.mean([s[1] for s in shifts.values()]))
-        # Outward and tangential parts, after taking the common translation out.
-        radial = np.mean([(s[0] - dy) * ky + (s[1] - dx) * kx for (ky, kx), s in shifts.items()]) / np.sqrt(2)
-        tangential = np.mean([(s[1] - dx) * ky - (s[0] - dy) * kx for (ky, kx), s in shifts.items()]) / np.sqrt(2)
+        a, b = a[: int(a.shape[0] * 0.8)].astype(np.float64), b[: int(b.shape[0] * 0.8)].astype(np.float64)
+        edge = a.shape[1] / 2
+        scale, angle = _best_warp(a, b)
+        dy, dx = phase_shift(a, b)
         motion.pan += dx
         motion.tilt += dy
-        motion.zoom += float(radial)
-        motion.rotation += float(tangential)
+        motion.zoom += (scale - 1) * edge
+        motion.rotation += math.radians(angle) * edge
         steps.append((dy, dx))
     if len(steps) >= 3:
         changes = np.diff(np.array(steps), axis=0)
-        motion.jerk = float(np.abs(np.diff(changes, axis=0)).mean()) if len(changes) > 1 else 0.0
+        motion.jerk = float(np.abs(np.diff(changes, axis=0)).mean())
     return motion
 
 

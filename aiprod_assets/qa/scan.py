@@ -16,7 +16,7 @@ import numpy as np
 
 from aiprod_assets.media.probe import _RANGE_NAMES, _colour_name, top_level_atoms
 
-BLACK_LUMA_MEAN = 20.0  # limited-range black is 16
+BLACK_LUMA_MEAN = 24.0  # limited-range black is 16; grain lifts a black picture a few levels
 FROZEN_MEAN_ABS_DIFF = 0.5  # identical pictures; grain or any motion moves far more
 QA_SAMPLE_RATE = 48_000
 

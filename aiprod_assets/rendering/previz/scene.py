@@ -32,7 +32,7 @@ LIGHTING_GRADES: dict[str, tuple[float, float, tuple[float, float, float], float
 }
 GRAIN_STRENGTH = {"low-key": 3.0, "night": 3.5, "neon": 3.0}
 GRAIN_MAX = 6
-CLOUD_DRIFT_PER_SEC = 0.06
+CLOUD_DRIFT_PER_SEC = 0.02
 # The light breathes a little (gain, rate in Hz): ambient life even on a static shot.
 LIGHT_BREATH = (0.06, 0.7)
 
