@@ -370,10 +370,15 @@ class CostCertification(Model):
     actual_usd: float
     variance_pct: float
     within_budget: bool
+    budget_usd: float = 0.0
+    model_version: str = ""
+    audit_uri: str = ""
+    decisions: dict[str, int] = Field(default_factory=dict)
 
 
 class DeliveryManifest(Artefact):
     job_id: str
+    delivered_at: str = ""
     deliverables: list[Deliverable]
     cost: CostCertification
     qa_summary: dict[str, float | bool | str]
@@ -438,6 +443,9 @@ class CostModelBacktest(Artefact):
     model_version: str
     calibrated: list[BacktestScore]
     prior: list[BacktestScore]
+    promoted: bool = False
+    promoted_version: str = ""
+    reason: str = ""
 
 
 # The IO manager stores each asset as JSON under its name and needs the model to read it back.
@@ -456,3 +464,14 @@ MODEL_BY_ASSET: dict[str, type[Artefact]] = {
     "cost_model": CostModel,
     "cost_model_backtest": CostModelBacktest,
 }
+
+
+class BudgetStop(Artefact):
+    """Written when a job stopped before its approved budget would be exceeded."""
+
+    job_id: str
+    stopped_at: str
+    budget_usd: float
+    spent_usd: float
+    reason: str
+    clips: list[ClipRecord]

@@ -4,6 +4,7 @@
 import dagster as dg
 
 from aiprod_assets.costing import assets as costing_assets
+from aiprod_assets.costing import model_assets
 from aiprod_assets.delivery import assets as delivery_assets
 from aiprod_assets.intake import assets as intake_assets
 from aiprod_assets.paths import store_root
@@ -14,17 +15,21 @@ from resources.artifact_store import ArtifactStore, LocalArtifactStore
 from resources.creative_director import LocalCreativeDirector
 from resources.gpu import TorchDevice
 from resources.json_io_manager import JsonIOManager
+from resources.ledger_io_manager import LedgerIOManager
 from resources.policy import ProductionPolicy
 from resources.render_backends import RenderBackends
+from resources.vision_judge import NoVisionJudge
 
 PRODUCTION_JOB = "production"
 
 job_assets = dg.load_assets_from_modules(
     [intake_assets, planning_assets, costing_assets, rendering_assets, qa_assets, delivery_assets])
 
+governance_assets = dg.load_assets_from_modules([model_assets])
+
 production_job = dg.define_asset_job(
     PRODUCTION_JOB,
-    selection=dg.AssetSelection.groups("intake", "planning", "costing", "rendering", "qa", "delivery"),
+    selection=dg.AssetSelection.assets(*job_assets),
     description="A whole production job for one brief, from intake to the last stage built.",
 )
 
@@ -40,9 +45,16 @@ def build_definitions(store: ArtifactStore | None = None, **overrides) -> dg.Def
         "creative_director": LocalCreativeDirector(),
         "gpu": gpu,
         "render_backends": RenderBackends(gpu=gpu),
+        "vision_judge": NoVisionJudge(),
+        "ledger_io_manager": LedgerIOManager(store=store),
     }
     resources.update(overrides)
-    return dg.Definitions(assets=job_assets, jobs=[production_job], resources=resources)
+    return dg.Definitions(
+        assets=[*job_assets, *governance_assets],
+        jobs=[production_job, model_assets.pricing_refresh_job, model_assets.recalibration_job],
+        schedules=[model_assets.pricing_refresh_schedule, model_assets.recalibration_schedule],
+        resources=resources,
+    )
 
 
 defs = build_definitions()

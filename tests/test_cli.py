@@ -94,3 +94,25 @@ def test_qa_command_passes_a_good_file_and_fails_an_off_spec_one(home):
     garbage.write_bytes(b"no video here")
     unreadable = aiprod(home, "qa", garbage)
     assert unreadable.returncode == 2 and "unreadable" in unreadable.stderr
+
+
+def test_cost_import_refuses_bad_rows_whole_and_report_sums_the_ledger(home):
+    header = ("job_id,finished_at,complexity,duration_sec,resolution,backend,device,quantization,batch_size,"
+              "gpu_count,framework,spot,estimate_usd,actual_usd")
+    good = [f"ext-{i},2026-11-0{i}T10:00:00+00:00,0.5,10,1080p,veo,api,FP16,1,1,pytorch,false,5.0,{4 + i}"
+            for i in range(1, 4)]
+    bad = home / "bad.csv"
+    bad.write_text("\n".join([header, good[0], good[1].replace(",0.5,", ",1.7,"), good[2]]) + "\n")
+    refused = aiprod(home, "cost", "import", bad)
+    assert refused.returncode == 2 and "line 3" in refused.stderr and "nothing imported" in refused.stderr
+    assert not (home / ".aiprod" / "store" / "cost").exists()
+    ok = home / "billing.csv"
+    ok.write_text("\n".join([header, *good]) + "\n")
+    imported = aiprod(home, "cost", "import", ok)
+    assert imported.returncode == 0 and "imported 3 row(s)" in imported.stdout
+    report = json.loads(aiprod(home, "cost", "report", "--json").stdout)
+    assert report["jobs"] == 3 and report["total_usd"] == 18.0 and report["by_backend"] == {"veo": 18.0}
+    assert report["by_day"]["2026-11-02"] == 6.0
+    assert report["estimate_accuracy"]["mape_pct"] == pytest.approx(100 * (0 + 1 / 6 + 2 / 7) / 3, abs=0.01)
+    table = aiprod(home, "cost", "report")
+    assert "3 job(s), $18.000000 in all" in table.stdout and "MAPE" in table.stdout

@@ -91,6 +91,8 @@ def test_delivery_manifest_checksums_match_the_files(lighthouse_job):
         data = store.get_bytes(key)
         assert hashlib.sha256(data).hexdigest() == deliverable.sha256 and len(data) == deliverable.size_bytes
     assert manifest.cost.within_budget and manifest.cost.actual_usd > 0
+    assert manifest.cost.decisions == {"estimate": 1, "chain": 1, "reservation": 4, "reconciliation": 4}
+    assert manifest.cost.audit_uri.endswith("cost/audit/lighthouse-keeper.jsonl") and manifest.delivered_at
     assert manifest.qa_summary["technical_passed"] is True and manifest.qa_summary["semantic_verdict"] == "pass"
     assert set(manifest.lineage) >= {"brief", "shot_list", "rendered_clips", "final_cut"}
     html = store.get_bytes(f"jobs/{job_id}/qa_report.html").decode()

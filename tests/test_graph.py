@@ -3,6 +3,7 @@
 import json
 
 import dagster as dg
+import pytest
 
 from aiprod_assets.definitions import build_definitions
 from aiprod_assets.intake.submission import accept
@@ -20,11 +21,16 @@ def test_definitions_load_with_assets_grouped_by_stage():
     assert groups == {"brief": "intake", "sanitized_input": "intake", "production_manifest": "planning",
                       "shot_list": "planning", "cost_estimate": "costing", "rendered_clips": "rendering",
                       "final_cut": "rendering", "technical_qa_report": "qa", "semantic_qa_report": "qa",
-                      "delivery_manifest": "delivery"}
+                      "delivery_manifest": "delivery", "pricing_table": "costing", "cost_ledger": "costing",
+                      "cost_model": "costing", "cost_model_backtest": "costing"}
     assert graph.get(dg.AssetKey("rendered_clips")).pools == {"gpu"}
+    unpartitioned = {"pricing_table", "cost_ledger", "cost_model", "cost_model_backtest"}
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        assert node.partitions_def.name == "jobs"
+        if key.path[-1] in unpartitioned:
+            assert node.partitions_def is None
+        else:
+            assert node.partitions_def.name == "jobs"
         assert node.description and node.kinds
 
 
@@ -107,3 +113,32 @@ def test_failing_qa_blocks_delivery_in_the_same_run_with_the_reason(tmp_path, st
     report = json.loads(store.get_bytes("jobs/black-job/technical_qa_report.json"))
     assert report["passed"] is False and len(report["clips"][0]["attempts"]) == 2
     assert not store.exists("jobs/black-job/delivery_manifest.json")
+    html = store.get_bytes("jobs/black-job/qa_report.html").decode()
+    assert "black_frames" in html and 'src="data:image/png;base64,' in html  # a thumbnail at the failure
+
+
+def test_a_job_stops_before_remediation_would_pass_its_budget(tmp_path, store, instance):
+    from aiprod_assets.costing.audit import read_audit
+    from aiprod_assets.costing.job_rows import build_ledger
+    from resources.gpu import TorchDevice
+    from tests.fault_backends import FaultyBackends, render_calls
+
+    counter = tmp_path / "calls.txt"
+    gpu = TorchDevice(device="cpu")
+    brief = brief_bytes(job_id="tight-job", resolution="360p", duration_sec=6, characters=[], budget_usd=0.05,
+                        prompt="A red apple on a white plate.")
+    accept(store, "tight-job.json", brief, 500)
+    result = run_production(store, instance, "tight-job", gpu=gpu, policy=ProductionPolicy(remediation_attempts=3),
+                            render_backends=FaultyBackends(gpu=gpu, counter_file=str(counter), fault="black"))
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert failure.step_key == "rendered_clips" and "stopped before shot s01-02" in failure.event_specific_data.error.message
+    assert len(render_calls(counter)) == 2  # each render is charged $0.02: a third would pass $0.05
+    events = read_audit(store, "tight-job")
+    kinds = [e["kind"] for e in events]
+    # The shot cost more than its estimate (an overrun, recorded); the next shot's reservation would pass the budget.
+    assert kinds == ["estimate", "chain", "reservation", "remediation_stopped", "overrun", "stopped"]
+    assert events[-1]["spent_usd"] == pytest.approx(0.04) and events[-1]["budget_usd"] == 0.05
+    ledger, own_jobs, _ = build_ledger(store)
+    row = ledger.set_index("job_id").loc["tight-job"]
+    assert own_jobs == 1 and row["actual_usd"] == pytest.approx(0.04) and row["actual_usd"] <= 0.05

@@ -3,8 +3,13 @@
 import random
 
 import pytest
+import torch
 
-from aiprod_assets.contracts import Shot
+from aiprod_assets.contracts import CheckResult, ShotList, ShotSemanticScore
+from aiprod_assets.costing.pricing import load_pricing
+from aiprod_assets.qa.gate import ShotVerdict
+from aiprod_assets.rendering.clips import ClipRenderer
+from resources.render_backends import PrevizBackend
 from aiprod_assets.planning.profiles import render_profile
 from aiprod_assets.rendering.backend import RenderRequest, RenderResult
 from aiprod_assets.rendering.clips import verify_clip
@@ -80,10 +85,24 @@ def test_every_backend_exhausted_fails_clearly(request_for):
 
 
 def test_corrupt_output_is_refused_then_retried(request_for, tmp_path):
-    from resources.render_backends import PrevizBackend
-    import torch
-
     backend = FaultInjectingBackend("previz", inner=PrevizBackend(torch.device("cpu")), faults=["corrupt"])
     rendered = render_with_fallback([backend], request_for, sleep=lambda s: None, verify=verify_clip)
     assert [a.error is None for a in rendered.attempts] == [False, True]
     assert "not a readable MP4" in rendered.attempts[0].error
+
+
+def test_remediation_stops_before_the_budget_and_says_so(tmp_path, store):
+    shot = make_shot(frames=12)
+    shot_list = ShotList(job_id="budget-job", profile=render_profile("360p"), shots=[shot], total_frames=12)
+    backend = FaultInjectingBackend("previz", inner=PrevizBackend(torch.device("cpu")), version="previz-1")
+    failing = ShotVerdict(technical=[CheckResult(id="black_frames", passed=False, measured="x", expected="y")],
+                          semantic=ShotSemanticScore(shot_id=shot.shot_id, metrics=[], score=0.1, verdict="fail"))
+    renderer = ClipRenderer(job_id="budget-job", shot_list=shot_list, chain=[backend], store=store,
+                            pricing=load_pricing(), gpu_model="CPU", judge=lambda s, p: failing, max_attempts=5,
+                            budget_usd=0.03)  # each render is charged $0.02 by the fault backend
+    record = renderer.render_all()[0]
+    assert len(backend.calls) == 1 and len(record.qa_attempts) == 1
+    assert "would pass the approved budget" in record.qa_attempts[0].note
+    unlimited = ClipRenderer(job_id="budget-job-2", shot_list=shot_list, chain=[backend], store=store,
+                             pricing=load_pricing(), gpu_model="CPU", judge=lambda s, p: failing, max_attempts=3)
+    assert [a.attempt for a in unlimited.render_all()[0].qa_attempts] == [1, 2, 3]

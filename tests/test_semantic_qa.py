@@ -55,3 +55,24 @@ def test_exposure_follows_the_lighting(tmp_path):
     high_key_spec = shot.spec.model_copy(update={"lighting": "high-key"})
     as_high_key = metric(score_shot(shot.shot_id, high_key_spec, pictures), "exposure")
     assert as_night.score == 1.0 and as_high_key.score < 0.5
+
+
+class StrictJudge:
+    """A test double of a vision judge behind the resource's interface: it dislikes everything."""
+
+    def judge(self, shot, frames):
+        from aiprod_assets.qa.semantic import JudgeVerdict
+
+        assert frames and frames[0].shape == (90, 160, 3)
+        return JudgeVerdict(score=0.0, reasons=["no lighthouse is visible"], model="test-judge")
+
+
+def test_a_vision_judge_adds_its_score_and_reasons(tmp_path):
+    from resources.vision_judge import NoVisionJudge
+
+    shot, pictures = render(tmp_path, "judged", move="pan")
+    local = score_shot(shot.shot_id, shot.spec, pictures, judged=NoVisionJudge().judge(shot, pictures.rgb))
+    judged = score_shot(shot.shot_id, shot.spec, pictures, judged=StrictJudge().judge(shot, pictures.rgb))
+    assert "vision_judge" not in [m.name for m in local.metrics]
+    assert metric(judged, "vision_judge").score == 0.0 and judged.score < local.score
+    assert "test-judge: no lighthouse is visible" in judged.reasons

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 
+from aiprod_assets.cli.cost_command import cost
 from aiprod_assets.cli.qa_command import qa
 from aiprod_assets.job_ids import InvalidJobId, check_job_id
 
@@ -122,3 +123,4 @@ def status(job_id: str) -> None:
 
 
 cli.add_command(qa)
+cli.add_command(cost)

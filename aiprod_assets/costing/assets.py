@@ -5,9 +5,12 @@ import dagster as dg
 
 from aiprod_assets.contracts import CostEstimate, SanitizedInput, ShotList
 from aiprod_assets.costing.estimate import estimate_cost
-from aiprod_assets.costing.pricing import load_pricing
+from aiprod_assets.costing.pricing import current_pricing
+from aiprod_assets.costing.promotion import load_promoted
 from aiprod_assets.costing.prior_model import ComputeProfile, load_coefficients
 from aiprod_assets.partitions import jobs_partitions
+from aiprod_assets.costing.audit import append_audit
+from resources.artifact_store import ArtifactStore
 from resources.policy import ProductionPolicy
 
 WITHIN_BUDGET_CHECK = "within_budget"
@@ -20,15 +23,21 @@ WITHIN_BUDGET_CHECK = "within_budget"
     check_specs=[dg.AssetCheckSpec(WITHIN_BUDGET_CHECK, asset="cost_estimate", blocking=True,
                                    description="Blocks rendering when even the cheapest chain exceeds the budget.")],
 )
-def cost_estimate(sanitized_input: SanitizedInput, shot_list: ShotList, policy: ProductionPolicy):
+def cost_estimate(sanitized_input: SanitizedInput, shot_list: ShotList, policy: ProductionPolicy,
+                  store: ArtifactStore):
     """Line items, every cost factor, total, the backend chain and the budget decision with its reason."""
     coefficients = load_coefficients()
     compute = ComputeProfile(gpu_model=policy.gpu_model, quantization=policy.quantization,
                              batch_size=policy.batch_size, gpu_count=policy.gpu_count,
                              framework=policy.framework, spot=policy.spot)
-    estimate = estimate_cost(sanitized_input, shot_list, load_pricing(policy.pricing_file), coefficients,
-                             compute, policy.enabled_backends)
+    estimate = estimate_cost(sanitized_input, shot_list, current_pricing(store, policy.pricing_file), coefficients,
+                             compute, policy.enabled_backends, load_promoted(store))
     decision = estimate.decision
+    append_audit(store, estimate.job_id, "estimate", total_usd=estimate.total_usd, model_version=estimate.model_version,
+                 pricing_version=estimate.pricing_version, per_backend={b.backend: b.total_usd for b in estimate.per_backend})
+    kind = {"approved": "chain", "downgraded": "downgrade", "rejected": "rejection"}[decision.decision]
+    append_audit(store, estimate.job_id, kind, chain=estimate.chain, requested_chain=estimate.requested_chain,
+                 budget_usd=decision.budget_usd, reason=decision.reason)
     yield dg.Output(estimate, metadata={
         "total_usd": estimate.total_usd,
         "budget_usd": decision.budget_usd,

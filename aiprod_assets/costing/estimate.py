@@ -4,16 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiprod_assets.contracts import BackendEstimate, CostEstimate, CostFactor, LineItem, PricingTable, SanitizedInput, ShotList
+from aiprod_assets.contracts import (
+    BackendEstimate,
+    CostEstimate,
+    CostFactor,
+    CostModel,
+    LineItem,
+    PricingTable,
+    SanitizedInput,
+    ShotList,
+)
 from aiprod_assets.costing.budget import decide_budget
+from aiprod_assets.costing.calibration import correction
 from aiprod_assets.costing.pricing import api_usd_per_second
 from aiprod_assets.costing.prior_model import ComputeProfile, predict_self_hosted
 
 
 def estimate_backend(backend: str, sanitized: SanitizedInput, shot_list: ShotList, pricing: PricingTable,
-                     coefficients: dict[str, Any], compute: ComputeProfile) -> BackendEstimate:
+                     coefficients: dict[str, Any], compute: ComputeProfile,
+                     model: CostModel | None = None) -> BackendEstimate:
     price = pricing.backends[backend]
     complexity = sanitized.complexity.score
+    calibration = correction(model, backend, complexity)
     resolution = sanitized.brief.resolution
     items: list[LineItem] = []
     for shot in shot_list.shots:
@@ -22,7 +34,7 @@ def estimate_backend(backend: str, sanitized: SanitizedInput, shot_list: ShotLis
             usd = predict_self_hosted(coefficients, pricing, complexity, seconds, resolution, compute).usd
         else:
             usd = seconds * api_usd_per_second(pricing, backend, resolution)
-        items.append(LineItem(shot_id=shot.shot_id, backend=backend, seconds=seconds, usd=round(usd, 6)))
+        items.append(LineItem(shot_id=shot.shot_id, backend=backend, seconds=seconds, usd=round(usd * calibration, 6)))
     total_seconds = sum(i.seconds for i in items)
     if price.kind == "self_hosted":
         factors = predict_self_hosted(coefficients, pricing, complexity, total_seconds, resolution, compute).factors
@@ -34,23 +46,28 @@ def estimate_backend(backend: str, sanitized: SanitizedInput, shot_list: ShotLis
             CostFactor(name="duration", value=f"{total_seconds:g} s", multiplier=total_seconds,
                        explanation="seconds of output"),
         ]
+    if model is not None:
+        factors.append(CostFactor(name="calibration", value=model.version, multiplier=round(calibration, 6),
+                                  explanation=f"correction learnt from {model.fitted_on_jobs} finished jobs"))
     return BackendEstimate(backend=backend, kind=price.kind, total_usd=round(sum(i.usd for i in items), 6),
                            factors=factors, line_items=items)
 
 
 def estimate_cost(sanitized: SanitizedInput, shot_list: ShotList, pricing: PricingTable,
-                  coefficients: dict[str, Any], compute: ComputeProfile, enabled_backends: list[str]) -> CostEstimate:
+                  coefficients: dict[str, Any], compute: ComputeProfile, enabled_backends: list[str],
+                  model: CostModel | None = None) -> CostEstimate:
     unpriced = [b for b in enabled_backends if b not in pricing.backends]
     if unpriced:
         raise KeyError(f"enabled backends without a price in pricing {pricing.version}: {', '.join(unpriced)}")
     requested = [b for b in sanitized.brief.backends if b in enabled_backends] or [enabled_backends[0]]
-    per_backend = [estimate_backend(b, sanitized, shot_list, pricing, coefficients, compute) for b in enabled_backends]
+    per_backend = [estimate_backend(b, sanitized, shot_list, pricing, coefficients, compute, model)
+                   for b in enabled_backends]
     totals = {e.backend: e.total_usd for e in per_backend}
     chain, decision = decide_budget(requested, totals, sanitized.brief.budget_usd)
     total = totals[chain[0]] if chain else min(totals.values())
     return CostEstimate(
         job_id=sanitized.job_id,
-        model_version=coefficients["version"],
+        model_version=model.version if model is not None else coefficients["version"],
         pricing_version=pricing.version,
         total_usd=round(total, 6),
         chain=chain,

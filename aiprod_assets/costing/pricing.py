@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from aiprod_assets.contracts import PricingTable
@@ -17,6 +16,33 @@ def latest_pricing_file() -> Path:
 
 def load_pricing(path: str | Path | None = None) -> PricingTable:
     return PricingTable.model_validate_json(Path(path or latest_pricing_file()).read_text("utf-8"))
+
+
+STORED_PRICING_KEY = "cost/pricing_table.json"
+
+
+def current_pricing(store, path: str | Path | None = None) -> PricingTable:
+    """The pricing_table asset's latest value when it has been materialized, else the pricing file."""
+    if path is None and store.exists(STORED_PRICING_KEY):
+        return PricingTable.model_validate_json(store.get_bytes(STORED_PRICING_KEY))
+    return load_pricing(path)
+
+
+def price_changes(old: PricingTable | None, new: PricingTable) -> list[str]:
+    """What differs between two pricing tables, one line per price."""
+    if old is None:
+        return [f"first pricing table: version {new.version}"]
+    changes = []
+    for name in sorted(set(old.gpus) | set(new.gpus)):
+        before, after = old.gpus.get(name), new.gpus.get(name)
+        if (before and before.usd_per_hour) != (after and after.usd_per_hour):
+            changes.append(f"gpu {name}: {before.usd_per_hour if before else '-'} -> {after.usd_per_hour if after else '-'} USD/h")
+    for name in sorted(set(old.backends) | set(new.backends)):
+        before, after = old.backends.get(name), new.backends.get(name)
+        if (before and before.usd_per_second) != (after and after.usd_per_second):
+            changes.append(f"backend {name}: {before.usd_per_second if before else '-'} -> "
+                           f"{after.usd_per_second if after else '-'} USD/s")
+    return changes
 
 
 def gpu_usd_per_second(pricing: PricingTable, gpu_model: str) -> float:

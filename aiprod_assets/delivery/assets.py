@@ -13,8 +13,9 @@ from aiprod_assets.contracts import (
     SemanticQAReport,
     TechnicalQAReport,
 )
+from aiprod_assets.costing.audit import audit_key, read_audit
 from aiprod_assets.delivery.manifest import build_manifest
-from aiprod_assets.delivery.qa_report_html import render_qa_report
+from aiprod_assets.qa.report_html import render_qa_report
 from aiprod_assets.partitions import jobs_partitions
 from aiprod_assets.rendering.clips import clip_key, file_sha256
 from resources.artifact_store import ArtifactStore
@@ -53,7 +54,7 @@ def delivery_manifest(context: dg.AssetExecutionContext, final_cut: FinalCut, re
         clip_paths = {c.shot_id: store.local_copy(clip_key(job_id, c.shot_id, c.spec_hash), folder)
                       for c in rendered_clips.clips}
         cut_key = f"jobs/{job_id}/final_cut.mp4"
-        html = render_qa_report(job_id, technical_qa_report, semantic_qa_report, final_cut, clip_paths,
+        html = render_qa_report(job_id, technical_qa_report, clip_paths, semantic_qa_report, final_cut,
                                 store.local_copy(cut_key, folder))
         store.put_bytes(f"jobs/{job_id}/qa_report.html", html.encode("utf-8"))
         deliverables = [_deliverable(store, "final_cut", cut_key, folder)]
@@ -62,7 +63,8 @@ def delivery_manifest(context: dg.AssetExecutionContext, final_cut: FinalCut, re
         deliverables += [_deliverable(store, kind, f"jobs/{job_id}/{name}", folder)
                          for kind, name in (("contact_sheet", "contact_sheet.png"), ("qa_report", "qa_report.html"))]
     manifest = build_manifest(job_id, deliverables, cost_estimate, rendered_clips, technical_qa_report,
-                              semantic_qa_report, final_cut, _lineage(context, job_id))
+                              semantic_qa_report, final_cut, _lineage(context, job_id),
+                              store.uri(audit_key(job_id)), read_audit(store, job_id))
     return dg.Output(manifest, metadata={
         "estimate_usd": manifest.cost.estimate_usd,
         "actual_usd": manifest.cost.actual_usd,

@@ -7,6 +7,7 @@ import dagster as dg
 
 from aiprod_assets.canonical import digest_of
 from aiprod_assets.contracts import ClipQA, RenderedClips, SemanticQAReport, ShotList, TechnicalQAReport
+from aiprod_assets.qa.report_html import render_qa_report
 from aiprod_assets.partitions import jobs_partitions
 from aiprod_assets.qa.gate import shot_expectations
 from aiprod_assets.qa.semantic import read_pictures, scene_consistency, score_shot
@@ -14,6 +15,7 @@ from aiprod_assets.qa.technical import check_file
 from aiprod_assets.rendering.clips import clip_key
 from resources.artifact_store import ArtifactStore
 from resources.policy import ProductionPolicy
+from resources.vision_judge import VisionJudge
 
 TECHNICAL_CHECK, SEMANTIC_CHECK = "all_checks_pass", "score_above_threshold"
 
@@ -39,12 +41,16 @@ def technical_qa_report(context: dg.AssetExecutionContext, shot_list: ShotList, 
                                   passed=all(c.passed for c in checks), attempts=clip.qa_attempts))
             failed = [c.id for c in checks if not c.passed]
             context.log.info(f"shot {clip.shot_id}: technical QA {'passed' if not failed else 'failed: ' + ', '.join(failed)}")
-    report = TechnicalQAReport(job_id=job_id, clips=reports, passed=all(r.passed for r in reports))
+        report = TechnicalQAReport(job_id=job_id, clips=reports, passed=all(r.passed for r in reports))
+        # Written now so a failing gate already has its thumbnails; delivery rewrites it whole.
+        html_key = f"jobs/{job_id}/qa_report.html"
+        store.put_bytes(html_key, render_qa_report(job_id, report, paths).encode("utf-8"))
     failures = [(r.target, c) for r in reports for c in r.checks if not c.passed]
     yield dg.Output(report, data_version=dg.DataVersion(digest_of(report)[:16]), metadata={
         "clips_checked": float(len(reports)),
         "checks_failed": float(len(failures)),
         "pass_rate": float(sum(r.passed for r in reports) / len(reports)) if reports else 0.0,
+        "qa_report": dg.MetadataValue.path(store.uri(html_key)),
     })
     yield dg.AssetCheckResult(
         check_name=TECHNICAL_CHECK, passed=report.passed,
@@ -57,7 +63,7 @@ def technical_qa_report(context: dg.AssetExecutionContext, shot_list: ShotList, 
           check_specs=[dg.AssetCheckSpec(SEMANTIC_CHECK, asset="semantic_qa_report", blocking=True,
                                          description="The job's semantic score reaches the configured threshold.")])
 def semantic_qa_report(context: dg.AssetExecutionContext, shot_list: ShotList, rendered_clips: RenderedClips,
-                       store: ArtifactStore, policy: ProductionPolicy):
+                       store: ArtifactStore, policy: ProductionPolicy, vision_judge: VisionJudge):
     """Per shot: camera motion, palette, exposure, flicker, smoothness and scene consistency, each 0-1, and the verdict."""
     job_id = context.partition_key
     threshold = policy.semantic_threshold
@@ -65,7 +71,8 @@ def semantic_qa_report(context: dg.AssetExecutionContext, shot_list: ShotList, r
         paths = _clip_paths(store, job_id, rendered_clips, Path(tmp))
         pictures = {shot_id: read_pictures(path) for shot_id, path in paths.items()}
     consistency = scene_consistency(pictures, {s.shot_id: s.scene_id for s in shot_list.shots})
-    scores = [score_shot(s.shot_id, s.spec, pictures[s.shot_id], *consistency[s.shot_id], threshold=threshold)
+    scores = [score_shot(s.shot_id, s.spec, pictures[s.shot_id], *consistency[s.shot_id], threshold=threshold,
+                         judged=vision_judge.judge(s, pictures[s.shot_id].rgb))
               for s in shot_list.shots]
     for score in scores:
         context.log.info(f"shot {score.shot_id}: semantic score {score.score:.2f} ({score.verdict})")

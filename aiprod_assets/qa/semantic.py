@@ -8,6 +8,7 @@ Metric (weight, pass threshold) and what 1.0 means:
 - flicker (0.10, 0.5): frame-to-frame brightness jitter under 3 luma levels.
 - smoothness (0.15, 0.5): the camera's speed changes gently (little jerk).
 - consistency (0.05, 0.5): the shot's mean colour is close to its scene's (set across shots).
+- vision_judge (0.25, 0.5), only when a vision judge is configured: the model's own 0-1 score.
 The shot's score is the weighted mean; it passes at SCORE_THRESHOLD unless configured otherwise.
 """
 
@@ -28,6 +29,7 @@ SCORE_THRESHOLD = 0.6
 WEIGHTS = {"camera_motion": 0.30, "palette": 0.20, "exposure": 0.20, "flicker": 0.10, "smoothness": 0.15,
            "consistency": 0.05}
 METRIC_THRESHOLD = 0.5
+JUDGE_WEIGHT = 0.25
 PALETTE_DELTA_E_ZERO = 45.0
 EXPOSURE_RANGES = {"high-key": (0.45, 0.95), "low-key": (0.03, 0.35), "night": (0.02, 0.3), "neon": (0.03, 0.45),
                    "natural": (0.15, 0.8), "studio": (0.2, 0.85), "overcast": (0.15, 0.7),
@@ -46,6 +48,15 @@ def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
 def hex_palette_lab(palette: list[str]) -> np.ndarray:
     rgb = np.array([[int(c[i:i + 2], 16) / 255 for i in (1, 3, 5)] for c in palette])
     return srgb_to_lab(rgb)
+
+
+@dataclass
+class JudgeVerdict:
+    """What a vision judge says of a shot."""
+
+    score: float
+    reasons: list[str]
+    model: str
 
 
 @dataclass
@@ -111,7 +122,8 @@ def mean_lab(pictures: list[np.ndarray]) -> np.ndarray:
 
 
 def score_shot(shot_id: str, spec: ShotSpec, pictures: ClipPictures, consistency: float = 1.0,
-               consistency_delta_e: float = 0.0, threshold: float = SCORE_THRESHOLD) -> ShotSemanticScore:
+               consistency_delta_e: float = 0.0, threshold: float = SCORE_THRESHOLD,
+               judged: JudgeVerdict | None = None) -> ShotSemanticScore:
     motion = estimate_motion([np.dot(p, [0.2126, 0.7152, 0.0722]) * 255 for p in pictures.rgb])
     camera, camera_pixels, described = move_agreement(spec.camera_move, motion)
     palette, delta_e = palette_score(pictures.rgb, spec.palette) if spec.palette else (1.0, 0.0)
@@ -123,10 +135,16 @@ def score_shot(shot_id: str, spec: ShotSpec, pictures: ClipPictures, consistency
               "consistency": (consistency, consistency_delta_e)}
     metrics = [SemanticMetric(name=name, value=round(raw, 4), score=round(score, 4), threshold=METRIC_THRESHOLD,
                               weight=WEIGHTS[name]) for name, (score, raw) in values.items()]
-    total = round(sum(m.score * m.weight for m in metrics) / sum(WEIGHTS.values()), 4)
+    if judged is not None:
+        judge_score = min(1.0, max(0.0, judged.score))
+        metrics.append(SemanticMetric(name="vision_judge", value=round(judge_score, 4), score=round(judge_score, 4),
+                                      threshold=METRIC_THRESHOLD, weight=JUDGE_WEIGHT))
+    total = round(sum(m.score * m.weight for m in metrics) / sum(m.weight for m in metrics), 4)
     reasons = [f"camera: asked {spec.camera_move}, measured {described}",
                f"palette: mean delta E {delta_e:.1f}", f"exposure: mean luma {mean_luma:.2f} for {spec.lighting}",
                f"flicker: {jitter:.2f} levels", f"smoothness: jerk {motion.jerk:.2f}px"]
+    if judged is not None:
+        reasons += [f"{judged.model}: {reason}" for reason in judged.reasons]
     reasons += [f"{m.name} below its threshold ({m.score:.2f} < {m.threshold})" for m in metrics if m.score < m.threshold]
     return ShotSemanticScore(shot_id=shot_id, metrics=metrics, score=total,
                              verdict="pass" if total >= threshold else "fail", reasons=reasons)

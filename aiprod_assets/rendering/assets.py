@@ -2,17 +2,20 @@
 
 import base64
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 import dagster as dg
 
-from aiprod_assets.contracts import CostEstimate, FinalCut, ProductionManifest, RenderedClips, ShotList
-from aiprod_assets.costing.pricing import load_pricing
+from aiprod_assets.canonical import pretty_json
+from aiprod_assets.contracts import BudgetStop, CostEstimate, FinalCut, ProductionManifest, RenderedClips, ShotList
+from aiprod_assets.costing.audit import append_audit
+from aiprod_assets.costing.pricing import current_pricing
 from aiprod_assets.media.encode import choose_encoder
 from aiprod_assets.partitions import jobs_partitions
 from aiprod_assets.qa.cuts import count_segments, small_luma_frames
 from aiprod_assets.qa.technical import Expectations, check_file
-from aiprod_assets.rendering.clips import ClipRenderer, clip_key, file_sha256
+from aiprod_assets.rendering.clips import BudgetExceeded, ClipRenderer, clip_key, file_sha256
 from aiprod_assets.rendering.contact_sheet import contact_sheet
 from aiprod_assets.rendering.final_cut import assemble_final_cut, crossfade_frames
 from aiprod_assets.qa.gate import judge_shot
@@ -33,15 +36,24 @@ def rendered_clips(context: dg.AssetExecutionContext, shot_list: ShotList, cost_
         raise dg.Failure(f"job {job_id} has no approved backend chain: {cost_estimate.decision.reason}",
                          allow_retries=False)
     chain = [render_backends.backend(name) for name in cost_estimate.chain]
+    primary = next(b for b in cost_estimate.per_backend if b.backend == cost_estimate.chain[0])
     renderer = ClipRenderer(
-        job_id=job_id, shot_list=shot_list, chain=chain, store=store, pricing=load_pricing(policy.pricing_file),
+        job_id=job_id, shot_list=shot_list, chain=chain, store=store, pricing=current_pricing(store, policy.pricing_file),
         gpu_model=policy.gpu_model, on_progress=context.log.info,
         judge=lambda shot, path: judge_shot(path, shot, shot_list.profile, policy.semantic_threshold),
-        max_attempts=policy.remediation_attempts, budget_usd=cost_estimate.decision.budget_usd)
+        max_attempts=policy.remediation_attempts, budget_usd=cost_estimate.decision.budget_usd,
+        estimated_usd={item.shot_id: item.usd for item in primary.line_items},
+        audit=lambda kind, **details: append_audit(store, job_id, kind, **details))
     try:
         clips = renderer.render_all()
     except BackendsExhausted as err:
         raise dg.Failure(str(err), allow_retries=False) from err
+    except BudgetExceeded as err:
+        stop = BudgetStop(job_id=job_id, stopped_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                          budget_usd=cost_estimate.decision.budget_usd, spent_usd=round(err.spent_usd, 8),
+                          reason=str(err), clips=err.records)
+        store.put_bytes(f"jobs/{job_id}/budget_stop.json", pretty_json(stop).encode())
+        raise dg.Failure(str(err), metadata={"spent_usd": float(err.spent_usd)}, allow_retries=False) from err
     device = gpu.describe()
     value = RenderedClips(job_id=job_id, device=device, clips=clips,
                           total_cost_usd=round(sum(c.actual_cost_usd for c in clips), 8))

@@ -22,6 +22,12 @@ from aiprod_assets.rendering.backend import RenderBackend, RenderRequest, Retrya
 from aiprod_assets.rendering.retry import Attempt, RetryPolicy, render_with_fallback
 
 
+class BudgetExceeded(RuntimeError):
+    def __init__(self, reason: str, spent_usd: float, records: list[ClipRecord]):
+        super().__init__(reason)
+        self.spent_usd, self.records = spent_usd, records
+
+
 class ClipStore(Protocol):
     def put_bytes(self, key: str, data: bytes) -> str: ...
     def put_file(self, key: str, path: str | Path) -> str: ...
@@ -80,6 +86,10 @@ class ClipRenderer:
     max_attempts: int = 1
     budget_usd: float | None = None
     spent_usd: float = 0.0
+    # Budget enforcement: each shot's estimated cost, reserved before it renders; decisions go to ``audit``.
+    estimated_usd: dict[str, float] | None = None
+    audit: Callable[..., None] = lambda kind, **details: None
+    renders: int = 0
 
     def spec_hash_for(self, shot: Shot, backend: RenderBackend) -> str:
         return compute_spec_hash(shot.spec, shot.seed, backend.name, backend.version, self.shot_list.profile)
@@ -149,8 +159,27 @@ class ClipRenderer:
             render_seconds=round(result.render_seconds, 4), actual_cost_usd=round(cost, 8), reused=False,
             provider_task_id=result.provider_task_id, seed=shot.seed)
         self.spent_usd += record.actual_cost_usd
+        self.renders += 1
         self.save_sidecar(record)
         return record, out
+
+    def reservation(self, shot: Shot) -> float:
+        """What a render of this shot may cost: its estimate, or what renders have really cost, if more."""
+        estimate = (self.estimated_usd or {}).get(shot.shot_id, 0.0)
+        observed = self.spent_usd / self.renders if self.renders else 0.0
+        return max(estimate, observed)
+
+    def reserve(self, shot: Shot, records: list[ClipRecord]) -> float:
+        reserved = self.reservation(shot)
+        if self.budget_usd is not None and self.spent_usd + reserved > self.budget_usd:
+            reason = (f"stopped before shot {shot.shot_id}: it may cost ${reserved:.6f} and ${self.spent_usd:.6f} "
+                      f"of the approved ${self.budget_usd:g} is spent; raise the budget or shorten the brief")
+            self.audit("stopped", shot_id=shot.shot_id, reserved_usd=reserved, spent_usd=self.spent_usd,
+                       budget_usd=self.budget_usd, reason=reason)
+            raise BudgetExceeded(reason, self.spent_usd, records)
+        self.audit("reservation", shot_id=shot.shot_id, reserved_usd=round(reserved, 8),
+                   spent_usd=round(self.spent_usd, 8))
+        return reserved
 
     def save_sidecar(self, record: ClipRecord) -> None:
         self.store.put_bytes(sidecar_key(self.job_id, record.shot_id, record.spec_hash), pretty_json(record).encode())
@@ -163,6 +192,8 @@ class ClipRenderer:
             if attempt > 1 and self.budget_usd is not None and self.spent_usd + cost_each > self.budget_usd:
                 attempts[-1].note = (f"no further attempt: another render (~${cost_each:.4f}) would pass the "
                                      f"approved budget (${self.spent_usd:.4f} of ${self.budget_usd:g} spent)")
+                self.audit("remediation_stopped", shot_id=shot.shot_id, reserved_usd=cost_each,
+                           spent_usd=self.spent_usd, budget_usd=self.budget_usd)
                 break
             variant = self.variant(shot, attempt)
             record, local = self.render_shot(variant, workdir, self.chain_for(attempt))
@@ -192,7 +223,11 @@ class ClipRenderer:
             for n, shot in enumerate(self.shot_list.shots, start=1):
                 record = self.reusable(shot)
                 if record is None:
+                    reserved = self.reserve(shot, records)
                     record = self.render_with_remediation(shot, Path(tmp))
+                    kind = "overrun" if record.actual_cost_usd > reserved else "reconciliation"
+                    self.audit(kind, shot_id=shot.shot_id, reserved_usd=round(reserved, 8),
+                               actual_usd=record.actual_cost_usd, spent_usd=round(self.spent_usd, 8))
                     self.on_progress(f"shot {n}/{total} {shot.shot_id}: rendered by {record.backend} in "
                                      f"{record.render_seconds:.2f}s, ${record.actual_cost_usd:.6f}")
                 else:

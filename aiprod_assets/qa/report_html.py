@@ -51,14 +51,19 @@ def _check_rows(checks: list[CheckResult], path: Path | None) -> str:
             + "".join(rows) + "</table>")
 
 
-def render_qa_report(job_id: str, technical: TechnicalQAReport, semantic: SemanticQAReport, cut: FinalCut,
-                     clip_paths: dict[str, Path], cut_path: Path | None) -> str:
+def render_qa_report(job_id: str, technical: TechnicalQAReport, clip_paths: dict[str, Path],
+                     semantic: SemanticQAReport | None = None, cut: FinalCut | None = None,
+                     cut_path: Path | None = None) -> str:
+    """The report so far: the technical gate always; the semantic gate and the cut once they exist."""
+    verdicts = f"Technical: <b>{'pass' if technical.passed else 'FAIL'}</b>."
+    if semantic is not None:
+        verdicts += (f" Semantic score <b>{semantic.score:.2f}</b> (threshold {semantic.threshold:g}): "
+                     f"<b>{semantic.verdict}</b>.")
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>QA report {html.escape(job_id)}</title>"
-             f"<style>{_STYLE}</style></head><body><h1>QA report: {html.escape(job_id)}</h1>",
-             f"<p>Technical: <b>{'pass' if technical.passed else 'FAIL'}</b>. Semantic score "
-             f"<b>{semantic.score:.2f}</b> (threshold {semantic.threshold:g}): <b>{semantic.verdict}</b>.</p>",
-             "<h2>Final cut</h2>", _check_rows(cut.qa, cut_path)]
-    semantic_by_shot = {s.shot_id: s for s in semantic.shots}
+             f"<style>{_STYLE}</style></head><body><h1>QA report: {html.escape(job_id)}</h1>", f"<p>{verdicts}</p>"]
+    if cut is not None:
+        parts += ["<h2>Final cut</h2>", _check_rows(cut.qa, cut_path)]
+    semantic_by_shot = {s.shot_id: s for s in semantic.shots} if semantic else {}
     for clip in technical.clips:
         parts.append(f"<h2>Shot {html.escape(clip.target)}</h2>")
         score = semantic_by_shot.get(clip.target)

@@ -1,0 +1,35 @@
+"""The backtest picture: predicted against actual, and the error over time, for both models."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+
+def backtest_png(frame: pd.DataFrame, title: str) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (scatter, timeline) = plt.subplots(1, 2, figsize=(11, 4.2), dpi=90)
+    top = float(max(frame["actual"].max(), frame["calibrated"].max(), frame["prior"].max())) * 1.05
+    scatter.plot([0, top], [0, top], color="#999", linewidth=1)
+    scatter.scatter(frame["actual"], frame["prior"], s=10, alpha=0.5, label="prior", color="#E76F51")
+    scatter.scatter(frame["actual"], frame["calibrated"], s=10, alpha=0.7, label="calibrated", color="#2A9D8F")
+    scatter.set(xlabel="actual USD", ylabel="predicted USD", title="predicted vs actual")
+    scatter.legend()
+    for column, colour in (("prior", "#E76F51"), ("calibrated", "#2A9D8F")):
+        error = ((frame[column] - frame["actual"]) / frame["actual"] * 100).rolling(10, min_periods=1).mean()
+        timeline.plot(frame["finished_at"], error, color=colour, label=column)
+    timeline.axhline(0, color="#999", linewidth=1)
+    timeline.set(ylabel="error % (rolling mean of 10)", title="error over time")
+    timeline.tick_params(axis="x", labelrotation=30)
+    timeline.legend()
+    figure.suptitle(title)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    return buffer.getvalue()

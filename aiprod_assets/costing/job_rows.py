@@ -1,0 +1,74 @@
+"""Ledger rows from this system's own jobs: delivered ones, and ones stopped at their budget."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Protocol
+
+import pandas as pd
+
+from aiprod_assets.contracts import (
+    BudgetStop,
+    ClipRecord,
+    CostEstimate,
+    CostLedgerRow,
+    DeliveryManifest,
+    RenderedClips,
+    SanitizedInput,
+)
+from aiprod_assets.costing.ledger import frame_from_csv, ledger_frame
+
+IMPORTS_PREFIX = "cost/imports"
+
+
+class JobStore(Protocol):
+    def get_bytes(self, key: str) -> bytes: ...
+    def exists(self, key: str) -> bool: ...
+    def list_keys(self, prefix: str) -> list[str]: ...
+
+
+def ledger_row(sanitized: SanitizedInput, estimate: CostEstimate, clips: list[ClipRecord],
+               finished_at: str) -> CostLedgerRow:
+    rendered_by = Counter(c.backend for c in clips)
+    backend = rendered_by.most_common(1)[0][0] if rendered_by else (estimate.chain or estimate.requested_chain)[0]
+    chosen = next((b for b in estimate.per_backend if b.backend == backend), None)
+    factors = {f.name: f.value for f in chosen.factors} if chosen is not None and chosen.kind == "self_hosted" else {}
+    return CostLedgerRow(
+        job_id=sanitized.job_id, finished_at=finished_at, complexity=sanitized.complexity.score,
+        duration_sec=sanitized.brief.duration_sec, resolution=sanitized.brief.resolution, backend=backend,
+        device=factors.get("gpu_model", "api"), quantization=factors.get("quantization", "FP16"),
+        batch_size=int(factors.get("batch_efficiency", 1)), gpu_count=int(factors.get("multi_gpu_overhead", 1)),
+        framework=factors.get("framework", "pytorch"), spot=factors.get("spot", "false") == "true",
+        estimate_usd=estimate.total_usd if chosen is None else chosen.total_usd,
+        actual_usd=round(sum(c.actual_cost_usd for c in clips), 8))
+
+
+def finished_job_rows(store: JobStore) -> list[CostLedgerRow]:
+    rows = []
+    job_ids = sorted({key.split("/")[1] for key in store.list_keys("jobs")})
+    for job_id in job_ids:
+        folder = f"jobs/{job_id}"
+        if not (store.exists(f"{folder}/sanitized_input.json") and store.exists(f"{folder}/cost_estimate.json")):
+            continue
+        sanitized = SanitizedInput.model_validate_json(store.get_bytes(f"{folder}/sanitized_input.json"))
+        estimate = CostEstimate.model_validate_json(store.get_bytes(f"{folder}/cost_estimate.json"))
+        if store.exists(f"{folder}/delivery_manifest.json"):
+            manifest = DeliveryManifest.model_validate_json(store.get_bytes(f"{folder}/delivery_manifest.json"))
+            clips = RenderedClips.model_validate_json(store.get_bytes(f"{folder}/rendered_clips.json")).clips
+            rows.append(ledger_row(sanitized, estimate, clips, manifest.delivered_at))
+        elif store.exists(f"{folder}/budget_stop.json"):
+            stop = BudgetStop.model_validate_json(store.get_bytes(f"{folder}/budget_stop.json"))
+            rows.append(ledger_row(sanitized, estimate, stop.clips, stop.stopped_at))
+    return rows
+
+
+def build_ledger(store: JobStore) -> tuple[pd.DataFrame, int, int]:
+    """The ledger: own finished jobs plus every imported billing export; (frame, own jobs, imported files)."""
+    rows = finished_job_rows(store)
+    imported = [frame_from_csv(store.get_bytes(key).decode("utf-8")) for key in store.list_keys(IMPORTS_PREFIX)]
+    frame = ledger_frame(rows)
+    parts = [part for part in (frame, *imported) if not part.empty]
+    if parts:
+        frame = pd.concat(parts, ignore_index=True).sort_values(["finished_at", "job_id"])
+        frame = frame.drop_duplicates("job_id", keep="last").reset_index(drop=True)
+    return frame, len(rows), len(imported)

@@ -1,0 +1,80 @@
+"""The cost ledger: one row per finished job, from this system's jobs and from provider billing exports.
+
+Billing export CSV schema (header required, one row per job, UTF-8):
+    job_id, finished_at (ISO 8601), complexity (0-1), duration_sec (> 0), resolution (360p|720p|1080p),
+    backend, device, quantization (Q4|Q8|FP16|FP32), batch_size (>= 1), gpu_count (>= 1),
+    framework, spot (true|false), estimate_usd (>= 0), actual_usd (>= 0)
+A file with any malformed row is refused whole, with every bad line numbered.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+import pandas as pd
+from pydantic import ValidationError
+
+from aiprod_assets.contracts import CostLedgerRow
+
+LEDGER_COLUMNS = list(CostLedgerRow.model_fields)
+
+
+class LedgerImportError(ValueError):
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("billing export refused, nothing imported:\n" + "\n".join(problems))
+
+
+def parse_billing_export(text: str) -> list[CostLedgerRow]:
+    """Every row validated, or LedgerImportError naming each bad line (the header is line 1)."""
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in LEDGER_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise LedgerImportError([f"line 1: missing column(s) {', '.join(missing)}; expected {', '.join(LEDGER_COLUMNS)}"])
+    rows, problems = [], []
+    for line, record in enumerate(reader, start=2):
+        extra = [k for k in record if k not in LEDGER_COLUMNS]
+        if extra or None in record:
+            problems.append(f"line {line}: unexpected column(s) {', '.join(map(str, extra)) or 'beyond the header'}")
+            continue
+        try:
+            row = CostLedgerRow.model_validate({**record, "spot": record["spot"].strip().lower()})
+            datetime.fromisoformat(row.finished_at)
+            for field in ("complexity", "duration_sec", "estimate_usd", "actual_usd"):
+                if getattr(row, field) < 0 or (field == "duration_sec" and row.duration_sec == 0):
+                    raise ValueError(f"{field} must be {'> 0' if field == 'duration_sec' else '>= 0'}")
+            if not 0 <= row.complexity <= 1 or row.batch_size < 1 or row.gpu_count < 1:
+                raise ValueError("complexity must be 0-1, batch_size and gpu_count at least 1")
+            rows.append(row)
+        except (ValidationError, ValueError) as err:
+            reason = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()) \
+                if isinstance(err, ValidationError) else str(err)
+            problems.append(f"line {line}: {reason}")
+    if problems:
+        raise LedgerImportError(problems)
+    return rows
+
+
+def ledger_frame(rows: list[CostLedgerRow]) -> pd.DataFrame:
+    """Rows in time order; a job seen twice keeps its latest record."""
+    frame = pd.DataFrame([r.model_dump() for r in rows], columns=LEDGER_COLUMNS)
+    if frame.empty:
+        return frame
+    frame["finished_at"] = pd.to_datetime(frame["finished_at"], utc=True, format="ISO8601")
+    frame = frame.sort_values(["finished_at", "job_id"]).drop_duplicates("job_id", keep="last")
+    return frame.reset_index(drop=True)
+
+
+def frame_to_csv(frame: pd.DataFrame) -> str:
+    out = frame.copy()
+    if not out.empty:
+        out["finished_at"] = out["finished_at"].map(lambda t: t.isoformat())
+    return out.to_csv(index=False)
+
+
+def frame_from_csv(text: str) -> pd.DataFrame:
+    if not text.strip():
+        return pd.DataFrame(columns=LEDGER_COLUMNS)
+    return ledger_frame(parse_billing_export(text))

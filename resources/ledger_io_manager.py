@@ -1,0 +1,22 @@
+"""Stores the cost ledger (a pandas DataFrame) as CSV in the artifact store: cost/ledger.csv."""
+
+import dagster as dg
+import pandas as pd
+
+from aiprod_assets.costing.ledger import frame_from_csv, frame_to_csv
+from resources.artifact_store import ArtifactStore
+
+LEDGER_KEY = "cost/ledger.csv"
+
+
+class LedgerIOManager(dg.ConfigurableIOManager):
+    store: dg.ResourceDependency[ArtifactStore]
+
+    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame) -> None:
+        uri = self.store.put_bytes(LEDGER_KEY, frame_to_csv(obj).encode("utf-8"))
+        context.add_output_metadata({"uri": dg.MetadataValue.path(uri)})
+
+    def load_input(self, context: dg.InputContext) -> pd.DataFrame:
+        if not self.store.exists(LEDGER_KEY):
+            return frame_from_csv("")
+        return frame_from_csv(self.store.get_bytes(LEDGER_KEY).decode("utf-8"))
