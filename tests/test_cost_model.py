@@ -101,3 +101,17 @@ def test_estimate_downgrades_and_rejects_with_numbers():
     rejected = plan_and_estimate(["veo", "runway"], backends=["veo"], budget_usd=0.5)
     assert rejected.decision.decision == "rejected" and rejected.chain == []
     assert "runway $0.6000" in rejected.decision.reason
+
+
+def test_estimate_uses_the_promoted_model_and_records_its_version():
+    from aiprod_assets.contracts import CostModel
+
+    model = CostModel(version="calibrated-test", fitted_on_jobs=40, coefficients={"veo": {"c0": 2.0, "c1": 0.0}})
+    sanitized = sanitize(brief_record("cost-job", "test", brief_bytes(backends=["veo"], budget_usd=50)), 500)
+    shot_list = build_shot_list(plan_production(sanitized), render_profile(), "veo", "veo-3")
+    prior = estimate_cost(sanitized, shot_list, PRICING, COEFFICIENTS, ComputeProfile.defaults(COEFFICIENTS), ["veo"])
+    calibrated = estimate_cost(sanitized, shot_list, PRICING, COEFFICIENTS, ComputeProfile.defaults(COEFFICIENTS),
+                               ["veo"], model)
+    assert calibrated.model_version == "calibrated-test" and prior.model_version == COEFFICIENTS["version"]
+    assert calibrated.total_usd == pytest.approx(2 * prior.total_usd)
+    assert calibrated.per_backend[0].factors[-1].name == "calibration"

@@ -56,7 +56,9 @@ def test_webserver_serves_the_assets_grouped_by_stage(tmp_path):
         assert groups is not None, "the webserver did not serve the code location in time"
         assert groups["brief"] == groups["sanitized_input"] == "intake"
         assert groups["production_manifest"] == groups["shot_list"] == "planning"
-        assert groups["cost_estimate"] == "costing"
+        assert groups["cost_estimate"] == groups["cost_model"] == groups["cost_model_backtest"] == "costing"
+        assert groups["pricing_table"] == groups["cost_ledger"] == "costing"
+        assert groups["technical_qa_report"] == "qa" and groups["delivery_manifest"] == "delivery"
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

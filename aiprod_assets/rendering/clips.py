@@ -118,8 +118,8 @@ class ClipRenderer:
                 clip = clip_key(self.job_id, shot.shot_id, spec_hash)
                 if (record.spec_hash == spec_hash and self.store.exists(clip)
                         and hashlib.sha256(self.store.get_bytes(clip)).hexdigest() == record.sha256):
-                    return record.model_copy(update={"reused": True, "render_seconds": 0.0,
-                                                     "actual_cost_usd": 0.0})
+                    # Its cost stays on the record: the job paid it once, when the clip was made.
+                    return record.model_copy(update={"reused": True})
         return None
 
     def device_cost(self, seconds: float, device: str) -> float:
@@ -231,6 +231,7 @@ class ClipRenderer:
                     self.on_progress(f"shot {n}/{total} {shot.shot_id}: rendered by {record.backend} in "
                                      f"{record.render_seconds:.2f}s, ${record.actual_cost_usd:.6f}")
                 else:
+                    self.spent_usd += record.actual_cost_usd
                     self.on_progress(f"shot {n}/{total} {shot.shot_id}: reused {record.uri}")
                 records.append(record)
         return records
