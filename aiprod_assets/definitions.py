@@ -7,20 +7,22 @@ from aiprod_assets.costing import assets as costing_assets
 from aiprod_assets.costing import model_assets
 from aiprod_assets.delivery import assets as delivery_assets
 from aiprod_assets.intake import assets as intake_assets
+from aiprod_assets.partitions import PRODUCTION_JOB
 from aiprod_assets.paths import store_root
 from aiprod_assets.planning import assets as planning_assets
 from aiprod_assets.qa import assets as qa_assets
 from aiprod_assets.rendering import assets as rendering_assets
-from resources.artifact_store import ArtifactStore, LocalArtifactStore
+from resources.artifact_store import ArtifactStore
 from resources.creative_director import LocalCreativeDirector
 from resources.gpu import TorchDevice
 from resources.json_io_manager import JsonIOManager
 from resources.ledger_io_manager import LedgerIOManager
 from resources.policy import ProductionPolicy
 from resources.render_backends import RenderBackends
+from resources.store_factory import make_store
 from resources.vision_judge import NoVisionJudge
+from sensors.brief_sensor import brief_upload_sensor
 
-PRODUCTION_JOB = "production"
 
 job_assets = dg.load_assets_from_modules(
     [intake_assets, planning_assets, costing_assets, rendering_assets, qa_assets, delivery_assets])
@@ -36,7 +38,7 @@ production_job = dg.define_asset_job(
 
 def build_definitions(store: ArtifactStore | None = None, **overrides) -> dg.Definitions:
     """The code location's Definitions; ``overrides`` replace resources by key (tests, other deployments)."""
-    store = store or LocalArtifactStore(root=store_root())
+    store = store or make_store(store_root())
     gpu = overrides.pop("gpu", None) or TorchDevice()
     resources = {
         "store": store,
@@ -53,6 +55,7 @@ def build_definitions(store: ArtifactStore | None = None, **overrides) -> dg.Def
         assets=[*job_assets, *governance_assets],
         jobs=[production_job, model_assets.pricing_refresh_job, model_assets.recalibration_job],
         schedules=[model_assets.pricing_refresh_schedule, model_assets.recalibration_schedule],
+        sensors=[brief_upload_sensor],
         resources=resources,
     )
 

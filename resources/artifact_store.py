@@ -46,6 +46,10 @@ class ArtifactStore(dg.ConfigurableResource, ABC):
     def size(self, key: str) -> int:
         return len(self.get_bytes(key))
 
+    def list_with_times(self, prefix: str) -> list[tuple[str, float]]:
+        """(key, last update as a POSIX time) under ``prefix``; stores override this with one listing call."""
+        raise NotImplementedError
+
     def local_copy(self, key: str, folder: Path) -> Path:
         """A local file with the object's bytes, for tools that need a path (decoders, encoders)."""
         path = Path(folder) / check_key(key).replace("/", "__")
@@ -117,6 +121,10 @@ class LocalArtifactStore(ArtifactStore):
 
     def size(self, key: str) -> int:
         return self._path(key).stat().st_size
+
+    def list_with_times(self, prefix: str) -> list[tuple[str, float]]:
+        base = Path(self.root).resolve()
+        return [(key, (base / key).stat().st_mtime) for key in self.list_keys(prefix)]
 
     def local_copy(self, key: str, folder: Path) -> Path:
         # Already on this disk: readers get the stored file itself, which writes only ever replace.

@@ -9,7 +9,8 @@ import dagster as dg
 from aiprod_assets.definitions import PRODUCTION_JOB, build_definitions
 from aiprod_assets.partitions import jobs_partitions
 from aiprod_assets.paths import dagster_home, store_root
-from resources.artifact_store import LocalArtifactStore
+from resources.artifact_store import ArtifactStore
+from resources.store_factory import make_store
 from resources.policy import ProductionPolicy
 
 # One render at a time per GPU pool: renders share the machine's one device.
@@ -18,12 +19,14 @@ _DAGSTER_YAML = "telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    defau
 
 @dataclass
 class LocalEnvironment:
-    store: LocalArtifactStore
+    store: ArtifactStore
     policy: ProductionPolicy
+    location: str
 
     @classmethod
     def from_env(cls) -> "LocalEnvironment":
-        return cls(store=LocalArtifactStore(root=store_root()), policy=ProductionPolicy())
+        location = store_root()
+        return cls(store=make_store(location), policy=ProductionPolicy(), location=location)
 
     @cached_property
     def definitions(self) -> dg.Definitions:

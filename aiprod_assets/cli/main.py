@@ -74,10 +74,10 @@ def run(brief_file: Path) -> None:
     try:
         job_id = accept(env.store, brief_file.name, raw, env.policy.budget_cap_usd)
     except BriefInvalid as err:
-        _print_refusal(err, f"{env.store.uri('briefs/rejected')}/")
+        _print_refusal(err, f"{env.location}/briefs/rejected/")
         sys.exit(2)
     env.ensure_partition(job_id)
-    click.echo(f"job {job_id}: store {env.store.root}")
+    click.echo(f"job {job_id}: store {env.location}")
     result = execute_with_progress(env.job, env.instance, job_id)
     for line in job_summary(env.store, job_id):
         click.echo(f"  {line}")
@@ -107,7 +107,7 @@ def status(job_id: str) -> None:
     states = asset_states(env.instance, env.store, job_id)
     run_record = last_run(env.instance, job_id)
     if rejection is None and run_record is None and all(state == "-" for _, state in states):
-        click.secho(f"no job {job_id} in {env.store.root}", fg="red", err=True)
+        click.secho(f"no job {job_id} in {env.location}", fg="red", err=True)
         sys.exit(1)
     click.echo(f"job {job_id}")
     for name, state in states:

@@ -4,6 +4,7 @@
 import dagster as dg
 from pydantic import Field
 
+from aiprod_assets.canonical import sha256_hex
 from aiprod_assets.contracts import BriefRecord, SanitizedInput
 from aiprod_assets.intake.sanitize import sanitize
 from aiprod_assets.intake.submission import ACCEPTED, brief_record, reject
@@ -19,6 +20,8 @@ class BriefConfig(dg.Config):
         default=None,
         description="A brief pasted in the launchpad. Leave empty to read briefs/accepted/<job_id>.json.",
     )
+    source_key: str | None = Field(default=None, description="Store key of an uploaded brief (set by the sensor).")
+    expected_sha256: str | None = Field(default=None, description="The upload's sha256 when the sensor saw it.")
 
 
 @dg.asset(partitions_def=jobs_partitions, group_name="intake", kinds={"json"})
@@ -27,6 +30,12 @@ def brief(context: dg.AssetExecutionContext, config: BriefConfig, store: Artifac
     job_id = check_job_id(context.partition_key)
     if config.brief_json is not None:
         raw, source = config.brief_json.encode("utf-8"), "launchpad"
+    elif config.source_key is not None:
+        raw, source = store.get_bytes(config.source_key), store.uri(config.source_key)
+        if config.expected_sha256 and sha256_hex(raw) != config.expected_sha256:
+            raise dg.Failure(f"{source} changed after it was picked up; its new version gets a run of its own",
+                             allow_retries=False)
+        store.put_bytes(f"{ACCEPTED}/{job_id}.json", raw)
     else:
         key = f"{ACCEPTED}/{job_id}.json"
         if not store.exists(key):

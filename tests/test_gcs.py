@@ -1,0 +1,149 @@
+"""The GCS artifact store and the brief-upload sensor against gcp-storage-emulator and the real client."""
+
+import json
+import os
+import random
+import uuid
+
+import dagster as dg
+import pytest
+from dagster_gcp import GCSResource
+
+from resources.gcs_store import GcsArtifactStore
+from resources.policy import ProductionPolicy
+from sensors.brief_cursor import BriefCursor
+from sensors.brief_sensor import brief_upload_sensor
+from tests.conftest import brief_bytes, run_production
+from tests.gcs_emulator import client, running_emulator
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    with running_emulator() as port:
+        yield port
+
+
+@pytest.fixture
+def gcs_store(emulator):
+    bucket = f"aiprod-{uuid.uuid4().hex[:12]}"
+    client().create_bucket(bucket)
+    return GcsArtifactStore(bucket=bucket, prefix="prod", gcs=GCSResource(project="aiprod-test"))
+
+
+def upload(store, name, data):
+    client().bucket(store.bucket).blob(f"{store.prefix}/briefs/incoming/{name}").upload_from_string(data)
+
+
+def tick(store, instance, cursor=None, per_tick=50):
+    with dg.build_sensor_context(instance=instance, cursor=cursor,
+                                 resources={"store": store, "policy": ProductionPolicy(briefs_per_tick=per_tick)}) as context:
+        result = brief_upload_sensor(context)
+    for request in result.dynamic_partitions_requests:
+        instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+    return result
+
+
+def test_store_round_trip_on_gcs(gcs_store, tmp_path):
+    assert gcs_store.put_bytes("jobs/abc/brief.json", b"{}") == f"gs://{gcs_store.bucket}/prod/jobs/abc/brief.json"
+    big = tmp_path / "clip.mp4"
+    big.write_bytes(os.urandom(9 * 1024 * 1024))  # above the resumable chunk size
+    gcs_store.put_file("jobs/abc/clips/s01.mp4", big)
+    assert gcs_store.list_keys("jobs/abc") == ["jobs/abc/brief.json", "jobs/abc/clips/s01.mp4"]
+    assert gcs_store.size("jobs/abc/clips/s01.mp4") == big.stat().st_size
+    assert gcs_store.local_copy("jobs/abc/clips/s01.mp4", tmp_path).read_bytes() == big.read_bytes()
+    gcs_store.put_bytes("jobs/abc/brief.json", b'{"v": 2}')  # a checked overwrite
+    assert gcs_store.get_bytes("jobs/abc/brief.json") == b'{"v": 2}'
+    gcs_store.delete("jobs/abc/brief.json")
+    assert not gcs_store.exists("jobs/abc/brief.json")
+    with pytest.raises(ValueError):
+        gcs_store.put_bytes("../escape", b"x")
+
+
+def test_uploaded_brief_runs_the_whole_graph_on_gcs(gcs_store, instance):
+    raw = brief_bytes(job_id="gcs-job", resolution="360p", duration_sec=3, characters=[],
+                      prompt="A red apple on a white plate.")
+    upload(gcs_store, "apple.json", raw)
+    result = tick(gcs_store, instance)
+    assert [r.partition_key for r in result.run_requests] == ["gcs-job"]
+    assert result.run_requests[0].run_key.startswith("gcs-job:")
+    assert instance.has_dynamic_partition("jobs", "gcs-job")
+    run = run_production(gcs_store, instance, "gcs-job", run_config=result.run_requests[0].run_config)
+    assert run.success
+    assert gcs_store.get_bytes("briefs/accepted/gcs-job.json") == raw
+    stored = gcs_store.list_keys("jobs/gcs-job")
+    assert {"jobs/gcs-job/final_cut.mp4", "jobs/gcs-job/delivery_manifest.json", "jobs/gcs-job/qa_report.html"} <= set(stored)
+    manifest = json.loads(gcs_store.get_bytes("jobs/gcs-job/delivery_manifest.json"))
+    assert all(d["uri"].startswith(f"gs://{gcs_store.bucket}/prod/jobs/gcs-job/") for d in manifest["deliverables"])
+
+
+def test_five_hundred_briefs_in_random_order_over_capped_ticks(gcs_store, instance):
+    names = [f"{uuid.uuid4().hex}.json" for _ in range(500)]
+    random.Random(3).shuffle(names)
+    for n, name in enumerate(names):
+        upload(gcs_store, name, brief_bytes(job_id=f"bulk-{n:04d}"))
+    seen, cursor, ticks = [], None, 0
+    while True:
+        result = tick(gcs_store, instance, cursor, per_tick=200)
+        ticks += 1
+        if not result.run_requests:
+            break
+        seen += [r.partition_key for r in result.run_requests]
+        cursor = result.cursor
+    assert ticks == 4 and len(seen) == 500 and len(set(seen)) == 500
+
+
+def test_name_before_the_cursor_reupload_and_change(gcs_store, instance):
+    upload(gcs_store, "m-brief.json", brief_bytes(job_id="job-m"))
+    first = tick(gcs_store, instance)
+    upload(gcs_store, "a-brief.json", brief_bytes(job_id="job-a"))  # sorts before the cursor's name
+    second = tick(gcs_store, instance, first.cursor)
+    assert [r.partition_key for r in second.run_requests] == ["job-a"]
+    upload(gcs_store, "m-brief.json", brief_bytes(job_id="job-m"))  # the same bytes again
+    third = tick(gcs_store, instance, second.cursor)
+    assert [r.run_key for r in third.run_requests] == [r.run_key for r in first.run_requests]  # deduplicated by Dagster
+    upload(gcs_store, "m-brief.json", brief_bytes(job_id="job-m", duration_sec=20))  # changed
+    fourth = tick(gcs_store, instance, third.cursor)
+    assert fourth.run_requests[0].partition_key == "job-m"
+    assert fourth.run_requests[0].run_key != first.run_requests[0].run_key
+
+
+def test_bad_files_are_quarantined_and_good_ones_run(gcs_store, instance):
+    upload(gcs_store, "good-1.json", brief_bytes(job_id="good-one"))
+    upload(gcs_store, "broken.json", b'{"prompt": "A lighthouse", ')
+    upload(gcs_store, "huge.json", b" " * (20 * 1024 * 1024))
+    upload(gcs_store, "latin1.json", b'{"prompt": "Un phare \xe0 la tomb\xe9e du jour", "duration_sec": 5, "budget_usd": 1}')
+    upload(gcs_store, "good-2.json", brief_bytes(job_id="good-two"))
+    result = tick(gcs_store, instance)
+    assert sorted(r.partition_key for r in result.run_requests) == ["good-one", "good-two"]
+    rejected = set(gcs_store.list_keys("briefs/rejected"))
+    for name, code in (("broken", "invalid_json"), ("huge", "too_large"), ("latin1", "not_utf8")):
+        assert f"briefs/rejected/{name}.json" in rejected
+        report = json.loads(gcs_store.get_bytes(f"briefs/rejected/{name}.error.json"))
+        assert report["errors"][0]["code"] == code
+    assert not any(k.endswith(("broken.json", "huge.json", "latin1.json")) for k in gcs_store.list_keys("briefs/incoming"))
+
+
+def test_a_tick_with_the_store_down_fails_cleanly_and_the_next_catches_up(gcs_store, instance, emulator):
+    upload(gcs_store, "late.json", brief_bytes(job_id="late-job"))
+    down = GcsArtifactStore(bucket=gcs_store.bucket, prefix="prod", gcs=GCSResource(project="aiprod-test"),
+                            retry_deadline_sec=1.0)
+    previous = os.environ["STORAGE_EMULATOR_HOST"]
+    os.environ["STORAGE_EMULATOR_HOST"] = "http://127.0.0.1:9"  # nothing listens there
+    try:
+        with pytest.raises(Exception):  # the tick fails; the sensor keeps its cursor
+            tick(down, instance, BriefCursor().dumps())
+    finally:
+        os.environ["STORAGE_EMULATOR_HOST"] = previous
+    caught_up = tick(gcs_store, instance, BriefCursor().dumps())
+    assert [r.partition_key for r in caught_up.run_requests] == ["late-job"]
+
+
+def test_a_run_refuses_an_upload_that_changed_after_the_tick(gcs_store, instance):
+    from tests.conftest import PLANNING_ASSETS
+
+    upload(gcs_store, "moving.json", brief_bytes(job_id="moving-job"))
+    request = tick(gcs_store, instance).run_requests[0]
+    upload(gcs_store, "moving.json", brief_bytes(job_id="moving-job", duration_sec=30))
+    run = run_production(gcs_store, instance, "moving-job", run_config=request.run_config, selection=PLANNING_ASSETS)
+    failure = next(e for e in run.all_events if e.is_step_failure)
+    assert failure.step_key == "brief" and "changed after it was picked up" in failure.event_specific_data.error.message
