@@ -5,7 +5,9 @@ existing one is replaced only at the generation we read (a checked overwrite); e
 sends a crc32c the server verifies. Video goes up as resumable uploads.
 """
 
+import json
 import re
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import dagster as dg
@@ -15,6 +17,7 @@ from resources.artifact_store import ArtifactStore
 from resources.store_keys import check_key
 
 RESUMABLE_CHUNK_BYTES = 8 * 1024 * 1024
+MAX_SIGNED_URL_SECONDS = 7 * 24 * 3600  # the V4 maximum
 _GS_URI = re.compile(r"^gs://(?P<bucket>[a-z0-9][a-z0-9._-]{1,61}[a-z0-9])(?:/(?P<prefix>.*))?$")
 
 
@@ -32,6 +35,8 @@ class GcsArtifactStore(ArtifactStore):
     prefix: str = ""
     gcs: dg.ResourceDependency[GCSResource]
     retry_deadline_sec: float = 60.0  # how long transient errors are retried before a call fails
+    # A service-account key (JSON) to sign download URLs with; set it from the environment (dg.EnvVar).
+    signing_key_json: str | None = None
 
     def _retry(self):
         from google.cloud.storage.retry import DEFAULT_RETRY
@@ -90,6 +95,19 @@ class GcsArtifactStore(ArtifactStore):
 
     def size(self, key: str) -> int:
         return int(self._bucket().get_blob(self._name(key)).size)
+
+    def signed_url(self, key: str, expires_in_sec: int) -> tuple[str, str] | None:
+        """A V4 signed GET URL, its expiry capped at GCS's 7 days; None without a signing key."""
+        if not self.signing_key_json:
+            return None
+        from google.oauth2 import service_account
+
+        credentials = service_account.Credentials.from_service_account_info(json.loads(self.signing_key_json))
+        seconds = min(int(expires_in_sec), MAX_SIGNED_URL_SECONDS)
+        expires_at = datetime.now(timezone.utc) + timedelta(seconds=seconds)
+        url = self._bucket().blob(self._name(key)).generate_signed_url(
+            version="v4", expiration=timedelta(seconds=seconds), method="GET", credentials=credentials)
+        return url, expires_at.isoformat(timespec="seconds")
 
     def local_copy(self, key: str, folder: Path) -> Path:
         path = Path(folder) / check_key(key).replace("/", "__")

@@ -17,9 +17,10 @@ def home(tmp_path):
     return tmp_path
 
 
-def aiprod(home, *args):
+def aiprod(home, *args, env_extra=None):
     env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "AIPROD_STORE")}
     env["AIPROD_HOME"] = str(home / ".aiprod")
+    env.update(env_extra or {})
     exe = shutil.which("aiprod")
     assert exe, "the aiprod console script is installed with the package"
     return subprocess.run([exe, *map(str, args)], cwd=home, env=env, capture_output=True, text=True, timeout=120)
@@ -116,3 +117,33 @@ def test_cost_import_refuses_bad_rows_whole_and_report_sums_the_ledger(home):
     assert report["estimate_accuracy"]["mape_pct"] == pytest.approx(100 * (0 + 1 / 6 + 2 / 7) / 3, abs=0.01)
     table = aiprod(home, "cost", "report")
     assert "3 job(s), $18.000000 in all" in table.stdout and "MAPE" in table.stdout
+
+
+def test_deliver_renew_signs_every_deliverable_again_on_gcs(home):
+    import uuid
+
+    from aiprod_assets.canonical import pretty_json
+    from aiprod_assets.contracts import CostCertification, Deliverable, DeliveryManifest
+    from tests.gcs_emulator import client, running_emulator
+    from tests.signing import SERVICE_ACCOUNT_JSON, verify_v4_url
+
+    with running_emulator() as port:
+        bucket = f"renew-{uuid.uuid4().hex[:8]}"
+        client().create_bucket(bucket)
+        base = f"gs://{bucket}/prod/jobs/renew-job"
+        manifest = DeliveryManifest(
+            job_id="renew-job", deliverables=[Deliverable(kind="final_cut", uri=f"{base}/final_cut.mp4", sha256="0" * 64,
+                                                          size_bytes=5, signed_url="https://old", expires_at="2026-01-01")],
+            cost=CostCertification(estimate_usd=1, actual_usd=1, variance_pct=0, within_budget=True),
+            qa_summary={}, lineage={})
+        client().bucket(bucket).blob("prod/jobs/renew-job/delivery_manifest.json").upload_from_string(pretty_json(manifest))
+        env_extra = {"AIPROD_STORE": f"gs://{bucket}/prod", "STORAGE_EMULATOR_HOST": f"http://127.0.0.1:{port}",
+                     "AIPROD_GCS_SIGNING_KEY": SERVICE_ACCOUNT_JSON, "GOOGLE_CLOUD_PROJECT": "aiprod-test"}
+        done = aiprod(home, "deliver", "renew-job", "--renew", env_extra=env_extra)
+        assert done.returncode == 0, done.stderr
+        assert SERVICE_ACCOUNT_JSON not in done.stdout + done.stderr  # the secret is never printed
+        renewed = json.loads(client().bucket(bucket).blob("prod/jobs/renew-job/delivery_manifest.json").download_as_bytes())
+        url = renewed["deliverables"][0]["signed_url"]
+        assert verify_v4_url(url)["X-Goog-Expires"] == "604800" and renewed["deliverables"][0]["expires_at"] > "2026-11"
+        local = aiprod(home, "deliver", "renew-job", "--renew")
+        assert local.returncode == 1

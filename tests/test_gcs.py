@@ -4,6 +4,7 @@ import json
 import os
 import random
 import uuid
+from datetime import datetime
 
 import dagster as dg
 import pytest
@@ -28,6 +29,11 @@ def gcs_store(emulator):
     bucket = f"aiprod-{uuid.uuid4().hex[:12]}"
     client().create_bucket(bucket)
     return GcsArtifactStore(bucket=bucket, prefix="prod", gcs=GCSResource(project="aiprod-test"))
+
+
+def with_signing_key(store, key_json):
+    return GcsArtifactStore(bucket=store.bucket, prefix=store.prefix, gcs=GCSResource(project="aiprod-test"),
+                            signing_key_json=key_json)
 
 
 def upload(store, name, data):
@@ -60,6 +66,9 @@ def test_store_round_trip_on_gcs(gcs_store, tmp_path):
 
 
 def test_uploaded_brief_runs_the_whole_graph_on_gcs(gcs_store, instance):
+    from tests.signing import SERVICE_ACCOUNT_JSON, verify_v4_url
+
+    gcs_store = with_signing_key(gcs_store, SERVICE_ACCOUNT_JSON)
     raw = brief_bytes(job_id="gcs-job", resolution="360p", duration_sec=3, characters=[],
                       prompt="A red apple on a white plate.")
     upload(gcs_store, "apple.json", raw)
@@ -74,6 +83,9 @@ def test_uploaded_brief_runs_the_whole_graph_on_gcs(gcs_store, instance):
     assert {"jobs/gcs-job/final_cut.mp4", "jobs/gcs-job/delivery_manifest.json", "jobs/gcs-job/qa_report.html"} <= set(stored)
     manifest = json.loads(gcs_store.get_bytes("jobs/gcs-job/delivery_manifest.json"))
     assert all(d["uri"].startswith(f"gs://{gcs_store.bucket}/prod/jobs/gcs-job/") for d in manifest["deliverables"])
+    for deliverable in manifest["deliverables"]:
+        assert deliverable["signed_url"], deliverable
+        assert verify_v4_url(deliverable["signed_url"])["X-Goog-Expires"] == "604800" and deliverable["expires_at"]
 
 
 def test_five_hundred_briefs_in_random_order_over_capped_ticks(gcs_store, instance):
@@ -147,3 +159,50 @@ def test_a_run_refuses_an_upload_that_changed_after_the_tick(gcs_store, instance
     run = run_production(gcs_store, instance, "moving-job", run_config=request.run_config, selection=PLANNING_ASSETS)
     failure = next(e for e in run.all_events if e.is_step_failure)
     assert failure.step_key == "brief" and "changed after it was picked up" in failure.event_specific_data.error.message
+
+
+def test_signed_urls_are_v4_signed_capped_at_seven_days_and_tamper_evident(gcs_store):
+    from cryptography.exceptions import InvalidSignature
+
+    from tests.signing import SERVICE_ACCOUNT_JSON, verify_v4_url
+
+    signing = with_signing_key(gcs_store, SERVICE_ACCOUNT_JSON)
+    signing.put_bytes("jobs/sig-job/final_cut.mp4", b"video")
+    url, expires_at = signing.signed_url("jobs/sig-job/final_cut.mp4", 30 * 24 * 3600)
+    params = verify_v4_url(url)
+    assert params["X-Goog-Expires"] == "604800" and params["X-Goog-SignedHeaders"] == "host"
+    assert params["X-Goog-Credential"].startswith("signer@aiprod-test.iam.gserviceaccount.com/")
+    assert abs((datetime.fromisoformat(expires_at) - params["signed_at"]).total_seconds() - 604800) < 5
+    with pytest.raises(InvalidSignature):
+        verify_v4_url(url.replace("final_cut.mp4", "other.mp4"))
+    assert gcs_store.signed_url("jobs/sig-job/final_cut.mp4", 60) is None  # no key, no URL
+
+
+def test_bucket_init_sets_versioning_lifecycle_and_cors(emulator):
+    from resources.bucket_setup import init_bucket
+
+    name = f"init-{uuid.uuid4().hex[:10]}"
+    state = init_bucket(client(), name, "US", ["https://review.example.com"])
+    assert state["created"] and state["versioning"]
+    assert state["lifecycle"][0]["condition"] == {"isLive": False, "numNewerVersions": 3}
+    assert state["cors"][0]["origin"] == ["https://review.example.com"]
+    assert state["cors"][0]["method"] == ["GET", "HEAD"]
+    again = init_bucket(client(), name, "US", ["https://review.example.com"])
+    assert not again["created"] and again["versioning"]
+
+
+def test_writes_carry_the_generation_preconditions_the_emulator_ignores(gcs_store, monkeypatch):
+    from google.cloud.storage.blob import Blob
+
+    sent = []
+    original = Blob.upload_from_string
+
+    def recording(self, data, **kwargs):
+        sent.append((self.name, kwargs.get("if_generation_match"), kwargs.get("checksum")))
+        return original(self, data, **kwargs)
+
+    monkeypatch.setattr(Blob, "upload_from_string", recording)
+    gcs_store.put_bytes("jobs/pre/brief.json", b"1")
+    generation = client().bucket(gcs_store.bucket).get_blob("prod/jobs/pre/brief.json").generation
+    gcs_store.put_bytes("jobs/pre/brief.json", b"2")
+    assert sent == [("prod/jobs/pre/brief.json", 0, "crc32c"), ("prod/jobs/pre/brief.json", generation, "crc32c")]

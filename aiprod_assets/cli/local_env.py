@@ -26,7 +26,7 @@ class LocalEnvironment:
     @classmethod
     def from_env(cls) -> "LocalEnvironment":
         location = store_root()
-        return cls(store=make_store(location), policy=ProductionPolicy(), location=location)
+        return cls(store=make_store(location, in_dagster=False), policy=ProductionPolicy(), location=location)
 
     @cached_property
     def definitions(self) -> dg.Definitions:

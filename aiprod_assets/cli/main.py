@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 
 from aiprod_assets.cli.cost_command import cost
+from aiprod_assets.cli.gcs_commands import bucket, deliver
 from aiprod_assets.cli.qa_command import qa
 from aiprod_assets.job_ids import InvalidJobId, check_job_id
 
@@ -124,3 +125,5 @@ def status(job_id: str) -> None:
 
 cli.add_command(qa)
 cli.add_command(cost)
+cli.add_command(bucket)
+cli.add_command(deliver)
