@@ -89,7 +89,7 @@ def test_recalibration_schedule_materializes_the_costing_assets_and_promotes(sto
     meta = instance.get_latest_materialization_event(dg.AssetKey("cost_model_backtest")).asset_materialization.metadata
     assert "data:image/png;base64," in meta["plot"].value and store.get_bytes("cost/backtest.png")[:4] == b"\x89PNG"
     assert isinstance(meta["calibrated_all_mape"].value, float)
-    again = job.execute_in_process(instance=instance)
+    job.execute_in_process(instance=instance)
     assert json.loads(store.get_bytes("cost/cost_model_backtest.json"))["promoted"] is False  # not better than itself
 
 

@@ -1,6 +1,5 @@
 """A 12-second 1080p30 brief rendered end to end on the CPU; every file probes as the profile says."""
 
-import json
 
 import dagster as dg
 import pytest

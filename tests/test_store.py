@@ -1,8 +1,6 @@
-import json
 import os
 import threading
 
-import dagster as dg
 import pytest
 
 from resources.json_io_manager import artefact_key

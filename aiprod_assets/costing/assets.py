@@ -3,7 +3,7 @@
 
 import dagster as dg
 
-from aiprod_assets.contracts import CostEstimate, SanitizedInput, ShotList
+from aiprod_assets.contracts import SanitizedInput, ShotList
 from aiprod_assets.costing.estimate import estimate_cost
 from aiprod_assets.costing.pricing import current_pricing
 from aiprod_assets.costing.promotion import load_promoted

@@ -187,7 +187,7 @@ class ClipRenderer:
     def render_with_remediation(self, shot: Shot, workdir: Path) -> ClipRecord:
         """Render, judge, and re-render a failing shot with the next backend and a new seed, within budget."""
         attempts: list[QAAttempt] = []
-        spent_on_shot = 0.0
+        spent_on_shot = cost_each = 0.0
         for attempt in range(1, self.max_attempts + 1):
             if attempt > 1 and self.budget_usd is not None and self.spent_usd + cost_each > self.budget_usd:
                 attempts[-1].note = (f"no further attempt: another render (~${cost_each:.4f}) would pass the "
@@ -198,7 +198,7 @@ class ClipRenderer:
             variant = self.variant(shot, attempt)
             record, local = self.render_shot(variant, workdir, self.chain_for(attempt))
             spent_on_shot += record.actual_cost_usd
-            cost_each = spent_on_shot / attempt
+            cost_each = spent_on_shot / attempt  # what one more render of this shot is likely to cost
             verdict = self.judge(variant, local) if self.judge else None
             attempts.append(QAAttempt(
                 attempt=attempt, backend=record.backend, seed=variant.seed, spec_hash=record.spec_hash,
