@@ -13,10 +13,6 @@ from aiprod_assets.job_ids import InvalidJobId, check_job_id
 LAST_STAGE_BUILT = "delivery_manifest"
 
 
-def _read_brief(path: Path) -> bytes:
-    return path.read_bytes()
-
-
 def _print_refusal(err, report_key: str | None) -> None:
     click.secho("brief refused:", fg="red", err=True)
     for issue in err.issues:
@@ -48,7 +44,7 @@ def submit(brief_file: Path) -> None:
     from aiprod_assets.intake.validation import BriefInvalid
 
     env = LocalEnvironment.from_env()
-    raw = _read_brief(brief_file)
+    raw = brief_file.read_bytes()
     try:
         job_id = job_id_for(brief_file.name, raw, env.policy.budget_cap_usd)
     except BriefInvalid as err:
@@ -71,7 +67,7 @@ def run(brief_file: Path) -> None:
     from aiprod_assets.intake.validation import BriefInvalid
 
     env = LocalEnvironment.from_env()
-    raw = _read_brief(brief_file)
+    raw = brief_file.read_bytes()
     try:
         job_id = accept(env.store, brief_file.name, raw, env.policy.budget_cap_usd)
     except BriefInvalid as err:

@@ -17,7 +17,7 @@ from aiprod_assets.costing.audit import audit_key, read_audit
 from aiprod_assets.delivery.manifest import build_manifest
 from aiprod_assets.qa.report_html import render_qa_report
 from aiprod_assets.partitions import jobs_partitions
-from aiprod_assets.rendering.clips import clip_key, file_sha256
+from aiprod_assets.rendering.clips import clip_key, file_sha256, local_clips
 from resources.artifact_store import ArtifactStore
 
 SIGNED_URL_SECONDS = 7 * 24 * 3600  # GCS's V4 maximum
@@ -51,8 +51,7 @@ def delivery_manifest(context: dg.AssetExecutionContext, final_cut: FinalCut, re
     job_id = context.partition_key
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        clip_paths = {c.shot_id: store.local_copy(clip_key(job_id, c.shot_id, c.spec_hash), folder)
-                      for c in rendered_clips.clips}
+        clip_paths = local_clips(store, job_id, rendered_clips.clips, folder)
         cut_key = f"jobs/{job_id}/final_cut.mp4"
         html = render_qa_report(job_id, technical_qa_report, clip_paths, semantic_qa_report, final_cut,
                                 store.local_copy(cut_key, folder))

@@ -67,10 +67,10 @@ def top_level_atoms(path: str | Path) -> list[str]:
 # AVColorSpace share 1 = BT.709 and 2 = unspecified; AVColorRange 1 = limited "tv", 2 = full "pc").
 _COLOUR_NAMES = {0: "reserved", 1: "bt709", 2: "unspecified", 4: "bt470m", 5: "bt470bg", 6: "smpte170m",
                  7: "smpte240m", 8: "film", 9: "bt2020"}
-_RANGE_NAMES = {0: "unspecified", 1: "tv", 2: "pc"}
+RANGE_NAMES = {0: "unspecified", 1: "tv", 2: "pc"}
 
 
-def _colour_name(value, names=_COLOUR_NAMES) -> str:
+def colour_name(value, names=_COLOUR_NAMES) -> str:
     if isinstance(value, int):
         return names.get(value, str(value))
     return getattr(value, "name", str(value)).lower()
@@ -115,10 +115,10 @@ def probe(path: str | Path) -> MediaInfo:
             video_bitrate_bps=video_bytes * 8 / duration if duration else 0.0,
             keyframe_interval_frames=[b - a for a, b in zip(keyframes, keyframes[1:])],
             constant_frame_rate=len(steps) <= 1,
-            color_primaries=_colour_name(context.color_primaries),
-            color_trc=_colour_name(context.color_trc),
-            colorspace=_colour_name(context.colorspace),
-            color_range=_colour_name(context.color_range, _RANGE_NAMES),
+            color_primaries=colour_name(context.color_primaries),
+            color_trc=colour_name(context.color_trc),
+            colorspace=colour_name(context.colorspace),
+            color_range=colour_name(context.color_range, RANGE_NAMES),
             audio_codec=audio.codec_context.name if audio else None,
             audio_profile=audio.codec_context.profile if audio else None,
             audio_sample_rate=audio.codec_context.sample_rate if audio else None,

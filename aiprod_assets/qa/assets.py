@@ -12,16 +12,12 @@ from aiprod_assets.partitions import jobs_partitions
 from aiprod_assets.qa.gate import shot_expectations
 from aiprod_assets.qa.semantic import read_pictures, scene_consistency, score_shot
 from aiprod_assets.qa.technical import check_file
-from aiprod_assets.rendering.clips import clip_key
+from aiprod_assets.rendering.clips import local_clips
 from resources.artifact_store import ArtifactStore
 from resources.policy import ProductionPolicy
 from resources.vision_judge import VisionJudge
 
 TECHNICAL_CHECK, SEMANTIC_CHECK = "all_checks_pass", "score_above_threshold"
-
-
-def _clip_paths(store: ArtifactStore, job_id: str, clips: RenderedClips, folder: Path) -> dict[str, Path]:
-    return {c.shot_id: store.local_copy(clip_key(job_id, c.shot_id, c.spec_hash), folder) for c in clips.clips}
 
 
 @dg.asset(partitions_def=jobs_partitions, group_name="qa", kinds={"video"},
@@ -34,7 +30,7 @@ def technical_qa_report(context: dg.AssetExecutionContext, shot_list: ShotList, 
     shots = {s.shot_id: s for s in shot_list.shots}
     reports = []
     with tempfile.TemporaryDirectory() as tmp:
-        paths = _clip_paths(store, job_id, rendered_clips, Path(tmp))
+        paths = local_clips(store, job_id, rendered_clips.clips, Path(tmp))
         for clip in rendered_clips.clips:
             checks = check_file(paths[clip.shot_id], shot_expectations(shots[clip.shot_id], shot_list.profile))
             reports.append(ClipQA(target=clip.shot_id, uri=clip.uri, checks=checks,
@@ -68,7 +64,7 @@ def semantic_qa_report(context: dg.AssetExecutionContext, shot_list: ShotList, r
     job_id = context.partition_key
     threshold = policy.semantic_threshold
     with tempfile.TemporaryDirectory() as tmp:
-        paths = _clip_paths(store, job_id, rendered_clips, Path(tmp))
+        paths = local_clips(store, job_id, rendered_clips.clips, Path(tmp))
         pictures = {shot_id: read_pictures(path) for shot_id, path in paths.items()}
     consistency = scene_consistency(pictures, {s.shot_id: s.scene_id for s in shot_list.shots})
     scores = [score_shot(s.shot_id, s.spec, pictures[s.shot_id], *consistency[s.shot_id], threshold=threshold,

@@ -14,7 +14,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from aiprod_assets.media.probe import _RANGE_NAMES, _colour_name, top_level_atoms
+from aiprod_assets.media.probe import RANGE_NAMES, colour_name, top_level_atoms
 
 BLACK_LUMA_MEAN = 24.0  # limited-range black is 16; grain lifts a black picture a few levels
 FROZEN_MEAN_ABS_DIFF = 0.5  # identical pictures; grain or any motion moves far more
@@ -98,9 +98,9 @@ def _video_scan(stream: av.video.stream.VideoStream) -> VideoScan:
         codec=context.name, profile=context.profile, width=context.width, height=context.height,
         sample_aspect_ratio=f"{sar.numerator}:{sar.denominator}" if sar else "1:1",
         # FFmpeg names full-range 4:2:0 "yuvj420p"; the range is judged on its own, so the format is yuv420p.
-        pix_fmt=(context.pix_fmt or "").replace("yuvj", "yuv"), color_primaries=_colour_name(context.color_primaries),
-        color_trc=_colour_name(context.color_trc), colorspace=_colour_name(context.colorspace),
-        color_range=_colour_name(context.color_range, _RANGE_NAMES), time_base=stream.time_base)
+        pix_fmt=(context.pix_fmt or "").replace("yuvj", "yuv"), color_primaries=colour_name(context.color_primaries),
+        color_trc=colour_name(context.color_trc), colorspace=colour_name(context.colorspace),
+        color_range=colour_name(context.color_range, RANGE_NAMES), time_base=stream.time_base)
 
 
 def scan(path: str | Path) -> MediaScan:

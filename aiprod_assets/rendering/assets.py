@@ -14,11 +14,11 @@ from aiprod_assets.costing.pricing import current_pricing
 from aiprod_assets.media.encode import choose_encoder
 from aiprod_assets.partitions import jobs_partitions
 from aiprod_assets.qa.cuts import count_segments, small_luma_frames
+from aiprod_assets.qa.gate import judge_shot
 from aiprod_assets.qa.technical import Expectations, check_file
-from aiprod_assets.rendering.clips import BudgetExceeded, ClipRenderer, clip_key, file_sha256
+from aiprod_assets.rendering.clips import BudgetExceeded, ClipRenderer, file_sha256, local_clips
 from aiprod_assets.rendering.contact_sheet import contact_sheet
 from aiprod_assets.rendering.final_cut import assemble_final_cut, crossfade_frames
-from aiprod_assets.qa.gate import judge_shot
 from aiprod_assets.rendering.retry import BackendsExhausted
 from resources.artifact_store import ArtifactStore
 from resources.gpu import TorchDevice
@@ -58,8 +58,8 @@ def rendered_clips(context: dg.AssetExecutionContext, shot_list: ShotList, cost_
     value = RenderedClips(job_id=job_id, device=device, clips=clips,
                           total_cost_usd=round(sum(c.actual_cost_usd for c in clips), 8))
     with tempfile.TemporaryDirectory() as tmp:
-        sheet = contact_sheet([(c.shot_id, store.local_copy(clip_key(job_id, c.shot_id, c.spec_hash), Path(tmp)))
-                               for c in clips])
+        paths = local_clips(store, job_id, clips, Path(tmp))
+        sheet = contact_sheet([(c.shot_id, paths[c.shot_id]) for c in clips])
     store.put_bytes(f"jobs/{job_id}/contact_sheet.png", sheet)
     return dg.Output(value, metadata={
         "actual_cost_usd": value.total_cost_usd,
@@ -90,11 +90,10 @@ def final_cut(context: dg.AssetExecutionContext, rendered_clips: RenderedClips, 
               production_manifest: ProductionManifest, store: ArtifactStore, gpu: TorchDevice):
     """The clips joined in shot order into one MP4 to the job's render profile, with crossfades where asked."""
     job_id = context.partition_key
-    records = {c.shot_id: c for c in rendered_clips.clips}
     profile = shot_list.profile
     with tempfile.TemporaryDirectory() as tmp:
-        paths = [store.local_copy(clip_key(job_id, s.shot_id, records[s.shot_id].spec_hash), Path(tmp))
-                 for s in shot_list.shots]
+        by_shot = local_clips(store, job_id, rendered_clips.clips, Path(tmp))
+        paths = [by_shot[s.shot_id] for s in shot_list.shots]
         out = Path(tmp) / "final_cut.mp4"
         frames = assemble_final_cut(
             list(zip(shot_list.shots, paths)), profile, out, title=production_manifest.title,

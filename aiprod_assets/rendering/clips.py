@@ -34,10 +34,16 @@ class ClipStore(Protocol):
     def get_bytes(self, key: str) -> bytes: ...
     def exists(self, key: str) -> bool: ...
     def uri(self, key: str) -> str: ...
+    def local_copy(self, key: str, folder: Path) -> Path: ...
 
 
 def clip_key(job_id: str, shot_id: str, spec_hash: str) -> str:
     return f"jobs/{job_id}/clips/{shot_id}-{spec_hash[:12]}.mp4"
+
+
+def local_clips(store: "ClipStore", job_id: str, clips: list[ClipRecord], folder: Path) -> dict[str, Path]:
+    """Each clip as a local file, by shot id, for decoders and encoders that need a path."""
+    return {c.shot_id: store.local_copy(clip_key(job_id, c.shot_id, c.spec_hash), folder) for c in clips}
 
 
 def sidecar_key(job_id: str, shot_id: str, spec_hash: str) -> str:
