@@ -146,12 +146,23 @@ class ConsistencyMarkers(Model):
     narrative_elements: list[NarrativeElement]
 
 
+class PlannerUsage(Model):
+    """What a model-backed planner consumed: tokens, calls, and their orchestration cost."""
+
+    model: str
+    calls: int
+    input_tokens: int
+    output_tokens: int
+    orchestration_usd: float
+
+
 class ProductionManifest(Artefact):
     job_id: str
     title: str
     planner: str
     planner_version: str
     cache_hit: bool = False
+    usage: PlannerUsage | None = None
     route: Route
     duration_sec: float
     fps: int
@@ -291,6 +302,8 @@ class ClipRecord(Model):
     reused: bool
     provider_task_id: str | None = None
     seed: int | None = None
+    # A provider's own file, as downloaded, kept beside the conformed clip.
+    source_uri: str | None = None
     qa_attempts: list[QAAttempt] = Field(default_factory=list)
 
 
@@ -464,6 +477,31 @@ MODEL_BY_ASSET: dict[str, type[Artefact]] = {
     "cost_model": CostModel,
     "cost_model_backtest": CostModelBacktest,
 }
+
+
+ProviderTaskStatus = Literal["submitted", "succeeded", "failed", "abandoned"]
+
+
+class ProviderTask(Model):
+    """One task a remote provider was asked to run, recorded before polling starts."""
+
+    provider: str
+    model: str
+    task_id: str
+    spec_hash: str
+    status: ProviderTaskStatus
+    submitted_at: str
+    updated_at: str
+    reason: str | None = None
+    cancelled: bool = False
+
+
+class ProviderTasks(Artefact):
+    """Every provider task of one shot: ``providers/<job_id>/<shot_id>.json``."""
+
+    job_id: str
+    shot_id: str
+    tasks: list[ProviderTask] = Field(default_factory=list)
 
 
 class BudgetStop(Artefact):

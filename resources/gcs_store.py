@@ -7,7 +7,7 @@ sends a crc32c the server verifies. Video goes up as resumable uploads.
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -104,7 +104,7 @@ class GcsArtifactStore(ArtifactStore):
 
         credentials = service_account.Credentials.from_service_account_info(json.loads(self.signing_key_json))
         seconds = min(int(expires_in_sec), MAX_SIGNED_URL_SECONDS)
-        expires_at = datetime.now(timezone.utc) + timedelta(seconds=seconds)
+        expires_at = datetime.now(UTC) + timedelta(seconds=seconds)
         url = self._bucket().blob(self._name(key)).generate_signed_url(
             version="v4", expiration=timedelta(seconds=seconds), method="GET", credentials=credentials)
         return url, expires_at.isoformat(timespec="seconds")

@@ -61,7 +61,7 @@ class FaultyBackends(RenderBackends):
     crash_after: int = 0
     fault: str = "ok"  # played on every call
 
-    def backend(self, name: str):
+    def backend(self, name: str, store=None, on_event=None):
         return FaultInjectingBackend(name, inner=PrevizBackend(self.gpu.torch_device()), faults=[self.fault] * 1000,
                                      counter_file=self.counter_file, crash_after=self.crash_after,
                                      version="previz-1")

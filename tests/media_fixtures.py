@@ -40,8 +40,9 @@ def _audio(seconds: float, rate: int, channels: int, loudness: float | None) -> 
 
 def make_clip(path: Path, *, width=PROFILE.width, height=PROFILE.height, fps=30, codec="libx264",
               pix_fmt="yuv420p", bitrate=2_500_000, audio=True, channels=2, rate=48_000, loudness=-23.0,
-              color_range=1, vfr=False, faststart=True, black=None, frozen=None, metadata=True) -> Path:
-    """Write a SECONDS-long clip; each keyword moves it off the profile in one way."""
+              color_range=1, vfr=False, faststart=True, black=None, frozen=None, metadata=True,
+              seconds=SECONDS) -> Path:
+    """Write a clip (SECONDS long unless told); each keyword moves it off the profile in one way."""
     rng = np.random.default_rng(0)
     options = {"movflags": "+faststart"} if faststart else {}
     with av.open(str(path), "w", format="mp4", options=options) as container:
@@ -64,7 +65,7 @@ def make_clip(path: Path, *, width=PROFILE.width, height=PROFILE.height, fps=30,
         astream = None
         if audio:
             astream = container.add_stream("aac", rate=rate, layout="stereo" if channels == 2 else "mono")
-        frames = SECONDS * fps
+        frames = round(seconds * fps)
         pts = 0
         frozen_picture = None
         for index in range(frames):
@@ -86,7 +87,7 @@ def make_clip(path: Path, *, width=PROFILE.width, height=PROFILE.height, fps=30,
             container.mux(video.encode(frame))
         container.mux(video.encode(None))
         if astream is not None:
-            samples = _audio(SECONDS, rate, channels, loudness)
+            samples = _audio(seconds, rate, channels, loudness)
             for start in range(0, samples.shape[1], 1024):
                 chunk = np.ascontiguousarray(samples[:, start:start + 1024])
                 out = av.AudioFrame.from_ndarray(chunk, format="fltp", layout=astream.layout.name)

@@ -2,6 +2,7 @@
 
 python -m tests.resume_job JOB_ID [PARENT_RUN_ID]
 Reads AIPROD_TEST_STORE, AIPROD_TEST_COUNTER and AIPROD_TEST_CRASH_AFTER; DAGSTER_HOME holds the runs.
+With AIPROD_TEST_RUNWAY_URL set, shots render with the runway backend against that server instead.
 """
 
 import os
@@ -12,6 +13,8 @@ import dagster as dg
 from aiprod_assets.definitions import PRODUCTION_JOB, build_definitions
 from resources.artifact_store import LocalArtifactStore
 from resources.gpu import TorchDevice
+from resources.policy import ProductionPolicy
+from resources.render_backends import ProviderSettings, RenderBackends
 from tests.fault_backends import FaultyBackends
 
 IN_PROCESS = {"execution": {"config": {"in_process": {}}}}
@@ -19,10 +22,16 @@ IN_PROCESS = {"execution": {"config": {"in_process": {}}}}
 
 def production_job() -> dg.JobDefinition:
     gpu = TorchDevice(device="cpu")
+    store = LocalArtifactStore(root=os.environ["AIPROD_TEST_STORE"])
+    if os.environ.get("AIPROD_TEST_RUNWAY_URL"):
+        runway = ProviderSettings(api_key=dg.EnvVar("RUNWAYML_API_SECRET"), base_url=os.environ["AIPROD_TEST_RUNWAY_URL"],
+                                  poll_interval_sec=0.05)
+        defs = build_definitions(store, gpu=gpu, render_backends=RenderBackends(gpu=gpu, runway=runway),
+                                 policy=ProductionPolicy(enabled_backends=["previz", "runway"], remediation_attempts=1))
+        return defs.resolve_job_def(PRODUCTION_JOB)
     backends = FaultyBackends(gpu=gpu, counter_file=os.environ["AIPROD_TEST_COUNTER"],
                               crash_after=int(os.environ.get("AIPROD_TEST_CRASH_AFTER", "0")))
-    defs = build_definitions(LocalArtifactStore(root=os.environ["AIPROD_TEST_STORE"]), gpu=gpu,
-                             render_backends=backends)
+    defs = build_definitions(store, gpu=gpu, render_backends=backends)
     return defs.resolve_job_def(PRODUCTION_JOB)
 
 

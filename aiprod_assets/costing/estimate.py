@@ -18,6 +18,7 @@ from aiprod_assets.costing.budget import decide_budget
 from aiprod_assets.costing.calibration import correction
 from aiprod_assets.costing.pricing import api_usd_per_second
 from aiprod_assets.costing.prior_model import ComputeProfile, predict_self_hosted
+from aiprod_assets.planning.backends import requested_seconds
 
 
 def estimate_backend(backend: str, sanitized: SanitizedInput, shot_list: ShotList, pricing: PricingTable,
@@ -33,9 +34,10 @@ def estimate_backend(backend: str, sanitized: SanitizedInput, shot_list: ShotLis
         if price.kind == "self_hosted":
             usd = predict_self_hosted(coefficients, pricing, complexity, seconds, resolution, compute).usd
         else:
-            usd = seconds * api_usd_per_second(pricing, backend, resolution)
+            usd = requested_seconds(backend, seconds) * api_usd_per_second(pricing, backend, resolution)
         items.append(LineItem(shot_id=shot.shot_id, backend=backend, seconds=seconds, usd=round(usd * calibration, 6)))
     total_seconds = sum(i.seconds for i in items)
+    billed_seconds = sum(requested_seconds(backend, i.seconds) for i in items)
     if price.kind == "self_hosted":
         factors = predict_self_hosted(coefficients, pricing, complexity, total_seconds, resolution, compute).factors
     else:
@@ -43,8 +45,9 @@ def estimate_backend(backend: str, sanitized: SanitizedInput, shot_list: ShotLis
         factors = [
             CostFactor(name="price_per_second", value=resolution, multiplier=rate,
                        explanation=f"{backend} list price ({price.source}, pricing {pricing.version})"),
-            CostFactor(name="duration", value=f"{total_seconds:g} s", multiplier=total_seconds,
-                       explanation="seconds of output"),
+            CostFactor(name="duration", value=f"{billed_seconds:g} s", multiplier=billed_seconds,
+                       explanation=f"seconds billed: {total_seconds:g} s of shots, each requested at a clip "
+                                   f"length {backend} accepts"),
         ]
     if model is not None:
         factors.append(CostFactor(name="calibration", value=model.version, multiplier=round(calibration, 6),

@@ -2,13 +2,20 @@
 
 import base64
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
 
 from aiprod_assets.canonical import pretty_json
-from aiprod_assets.contracts import BudgetStop, CostEstimate, FinalCut, ProductionManifest, RenderedClips, ShotList
+from aiprod_assets.contracts import (
+    BudgetStop,
+    CostEstimate,
+    FinalCut,
+    ProductionManifest,
+    RenderedClips,
+    ShotList,
+)
 from aiprod_assets.costing.audit import append_audit
 from aiprod_assets.costing.pricing import current_pricing
 from aiprod_assets.media.encode import choose_encoder
@@ -16,7 +23,12 @@ from aiprod_assets.partitions import jobs_partitions
 from aiprod_assets.qa.cuts import count_segments, small_luma_frames
 from aiprod_assets.qa.gate import judge_shot
 from aiprod_assets.qa.technical import Expectations, check_file
-from aiprod_assets.rendering.clips import BudgetExceeded, ClipRenderer, file_sha256, local_clips
+from aiprod_assets.rendering.clips import (
+    BudgetExceeded,
+    ClipRenderer,
+    file_sha256,
+    local_clips,
+)
 from aiprod_assets.rendering.contact_sheet import contact_sheet
 from aiprod_assets.rendering.final_cut import assemble_final_cut, crossfade_frames
 from aiprod_assets.rendering.retry import BackendsExhausted
@@ -35,7 +47,7 @@ def rendered_clips(context: dg.AssetExecutionContext, shot_list: ShotList, cost_
     if not cost_estimate.chain:
         raise dg.Failure(f"job {job_id} has no approved backend chain: {cost_estimate.decision.reason}",
                          allow_retries=False)
-    chain = [render_backends.backend(name) for name in cost_estimate.chain]
+    chain = [render_backends.backend(name, store, on_event=context.log.info) for name in cost_estimate.chain]
     primary = next(b for b in cost_estimate.per_backend if b.backend == cost_estimate.chain[0])
     renderer = ClipRenderer(
         job_id=job_id, shot_list=shot_list, chain=chain, store=store, pricing=current_pricing(store, policy.pricing_file),
@@ -49,7 +61,7 @@ def rendered_clips(context: dg.AssetExecutionContext, shot_list: ShotList, cost_
     except BackendsExhausted as err:
         raise dg.Failure(str(err), allow_retries=False) from err
     except BudgetExceeded as err:
-        stop = BudgetStop(job_id=job_id, stopped_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        stop = BudgetStop(job_id=job_id, stopped_at=datetime.now(UTC).isoformat(timespec="seconds"),
                           budget_usd=cost_estimate.decision.budget_usd, spent_usd=round(err.spent_usd, 8),
                           reason=str(err), clips=err.records)
         store.put_bytes(f"jobs/{job_id}/budget_stop.json", pretty_json(stop).encode())

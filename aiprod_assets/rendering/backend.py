@@ -29,12 +29,18 @@ class ShotFatalError(RenderError):
     retryable = False
 
 
+class TaskAbandoned(ShotFatalError):
+    """A provider task that did not finish in time: submitting again would pay again, so move on."""
+
+
 @dataclass(frozen=True)
 class RenderRequest:
     job_id: str
     shot: Shot
     profile: RenderProfile
     out_path: Path
+    # The spec_hash the clip will be stored under: remote backends key their provider tasks by it.
+    spec_hash: str = ""
 
 
 @dataclass(frozen=True)
@@ -43,7 +49,12 @@ class RenderResult:
     device: str
     # None when the cost is device time: the caller prices it from the pricing table.
     charged_usd: float | None = None
+    # Seconds a per-second API bills for; priced by the caller from the pricing table.
+    billed_seconds: float | None = None
     provider_task_id: str | None = None
+    # The provider's own file, when the clip at out_path was conformed from it.
+    source_path: Path | None = None
+    notes: tuple[str, ...] = ()
 
 
 class RenderBackend(Protocol):

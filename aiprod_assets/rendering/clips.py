@@ -16,9 +16,13 @@ from typing import Protocol
 
 from aiprod_assets.canonical import pretty_json, seed_of
 from aiprod_assets.contracts import ClipRecord, PricingTable, QAAttempt, Shot, ShotList
-from aiprod_assets.costing.pricing import gpu_usd_per_second
+from aiprod_assets.costing.pricing import api_usd_per_second, gpu_usd_per_second
 from aiprod_assets.planning.shots import compute_spec_hash
-from aiprod_assets.rendering.backend import RenderBackend, RenderRequest, RetryableRenderError
+from aiprod_assets.rendering.backend import (
+    RenderBackend,
+    RenderRequest,
+    RetryableRenderError,
+)
 from aiprod_assets.rendering.retry import Attempt, RetryPolicy, render_with_fallback
 
 
@@ -41,9 +45,14 @@ def clip_key(job_id: str, shot_id: str, spec_hash: str) -> str:
     return f"jobs/{job_id}/clips/{shot_id}-{spec_hash[:12]}.mp4"
 
 
-def local_clips(store: "ClipStore", job_id: str, clips: list[ClipRecord], folder: Path) -> dict[str, Path]:
+def local_clips(store: ClipStore, job_id: str, clips: list[ClipRecord], folder: Path) -> dict[str, Path]:
     """Each clip as a local file, by shot id, for decoders and encoders that need a path."""
     return {c.shot_id: store.local_copy(clip_key(job_id, c.shot_id, c.spec_hash), folder) for c in clips}
+
+
+def source_key(job_id: str, shot_id: str, spec_hash: str) -> str:
+    """Where a provider's own file is kept beside the clip conformed from it."""
+    return clip_key(job_id, shot_id, spec_hash).removesuffix(".mp4") + ".source.mp4"
 
 
 def sidecar_key(job_id: str, shot_id: str, spec_hash: str) -> str:
@@ -132,6 +141,16 @@ class ClipRenderer:
         gpu = "CPU" if device.startswith("cpu") else self.gpu_model
         return seconds * gpu_usd_per_second(self.pricing, gpu)
 
+    def render_cost(self, backend: str, result) -> float:
+        """What the provider charged, else its billed seconds at list price, else device time."""
+        if result.charged_usd is not None:
+            return result.charged_usd
+        if result.billed_seconds is not None:
+            profile = self.shot_list.profile
+            resolution = f"{min(profile.width, profile.height)}p"
+            return result.billed_seconds * api_usd_per_second(self.pricing, backend, resolution)
+        return self.device_cost(result.render_seconds, result.device)
+
     def render_shot(self, shot: Shot, workdir: Path, chain: list[RenderBackend] | None = None) -> tuple[ClipRecord, Path]:
         requests: dict[str, RenderRequest] = {}
 
@@ -139,7 +158,7 @@ class ClipRenderer:
             out = workdir / f"{shot.shot_id}-{backend.name}.mp4"
             out.unlink(missing_ok=True)
             requests[backend.name] = RenderRequest(job_id=self.job_id, shot=shot, profile=self.shot_list.profile,
-                                                   out_path=out)
+                                                   out_path=out, spec_hash=self.spec_hash_for(shot, backend))
             return requests[backend.name]
 
         def report(attempt: Attempt) -> None:
@@ -157,13 +176,17 @@ class ClipRenderer:
         key = clip_key(self.job_id, shot.shot_id, spec_hash)
         uri = self.store.put_file(key, out)
         result = rendered.result
-        cost = result.charged_usd if result.charged_usd is not None else self.device_cost(result.render_seconds,
-                                                                                         result.device)
+        source_uri = None
+        if result.source_path is not None and Path(result.source_path).is_file():
+            source_uri = self.store.put_file(source_key(self.job_id, shot.shot_id, spec_hash), result.source_path)
+        for note in result.notes:
+            self.on_progress(f"shot {shot.shot_id}: conformed {rendered.backend} output: {note}")
+        cost = self.render_cost(rendered.backend, result)
         record = ClipRecord(
             shot_id=shot.shot_id, uri=uri, sha256=file_sha256(out), spec_hash=spec_hash,
             duration_sec=shot.spec.duration_sec, backend=rendered.backend, attempts=len(rendered.attempts),
             render_seconds=round(result.render_seconds, 4), actual_cost_usd=round(cost, 8), reused=False,
-            provider_task_id=result.provider_task_id, seed=shot.seed)
+            provider_task_id=result.provider_task_id, seed=shot.seed, source_uri=source_uri)
         self.spent_usd += record.actual_cost_usd
         self.renders += 1
         self.save_sidecar(record)

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
-from aiprod_assets.rendering.backend import RenderBackend, RenderError, RenderRequest, RenderResult
+from aiprod_assets.rendering.backend import (
+    RenderBackend,
+    RenderError,
+    RenderRequest,
+    RenderResult,
+)
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ import math
 import numpy as np
 
 from aiprod_assets.contracts import RenderProfile, ShotSpec
-from aiprod_assets.rendering.previz.camera import layer_transform
 from aiprod_assets.media.font import text_mask
+from aiprod_assets.rendering.previz.camera import layer_transform
 
 # The world is drawn on a grid about this wide whatever the output size, then upsampled.
 WORLD_WIDTH = 256

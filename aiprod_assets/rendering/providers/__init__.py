@@ -1,0 +1,1 @@
+"""Remote render providers: durable tasks, error kinds, rate limits, conforming, one adapter per SDK."""

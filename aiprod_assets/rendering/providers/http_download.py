@@ -1,0 +1,25 @@
+"""Fetching a provider's output file over HTTP, streamed to disk, with failures classified."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiprod_assets.rendering.providers.errors import classify_status
+
+CHUNK = 1024 * 1024
+
+
+def download_url(provider: str, url: str, path: Path, timeout_sec: float = 120.0,
+                 headers: dict[str, str] | None = None) -> None:
+    import httpx
+
+    try:
+        with httpx.stream("GET", url, timeout=timeout_sec, headers=headers or {}, follow_redirects=True) as response:
+            if response.status_code >= 400:
+                response.read()
+                raise classify_status(provider, response.status_code, f"download failed: {response.text[:200]}",
+                                      response.headers.get("retry-after"))
+            with open(path, "wb") as handle:
+                handle.writelines(response.iter_bytes(CHUNK))
+    except httpx.HTTPError as err:
+        raise classify_status(provider, None, f"download failed: {type(err).__name__}: {err}") from err

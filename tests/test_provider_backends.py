@@ -1,0 +1,104 @@
+"""Each provider's real SDK against a local server that speaks its API: render, conform, and the faults."""
+
+import random
+
+import pytest
+import torch
+
+from aiprod_assets.qa.technical import Expectations, check_file
+from aiprod_assets.rendering.clips import verify_clip
+from aiprod_assets.rendering.providers.remote import PollingLimits
+from aiprod_assets.rendering.providers.tasks import TaskJournal
+from aiprod_assets.rendering.retry import RetryPolicy, render_with_fallback
+from resources.render_backends import PrevizBackend
+from tests.provider_fixtures import (
+    PROFILE,
+    provider_shot,
+    provider_video,
+    remote_backend,
+    request_for,
+)
+from tests.provider_servers import SERVERS, Script
+
+PROVIDERS = sorted(SERVERS)
+KEYS = {"veo": "test-veo-key", "runway": "test-runway-key", "replicate": "test-replicate-key"}
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory) -> bytes:
+    return provider_video(tmp_path_factory.mktemp("provider"))
+
+
+def _render(chain, tmp_path, shot, sleeps):
+    return render_with_fallback(chain, lambda backend: request_for(tmp_path, shot, backend.name),
+                                RetryPolicy(attempts_per_backend=4, base_delay_sec=0.01), sleep=sleeps.append,
+                                rng=random.Random(0), verify=verify_clip)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_each_provider_renders_a_shot_through_its_sdk_and_the_clip_is_conformed(provider, video, tmp_path, store):
+    shot = provider_shot()
+    with SERVERS[provider](video, Script(polls_before_done=2)) as server:
+        backend = remote_backend(provider, server.base_url, store)
+        result = backend.render(request_for(tmp_path, shot, provider))
+    assert dict(server.calls) == {"create": 1, "poll": 3, "download": 1}
+    assert any(KEYS[provider] in " ".join(h.values()) for h in server.headers_seen)  # the key reached the API
+    assert "lighthouse" in str(server.bodies[0]).lower()
+    out = request_for(tmp_path, shot, provider).out_path
+    checks = check_file(out, Expectations(PROFILE, target_duration_sec=shot.spec.frames / PROFILE.fps))
+    assert [c.id for c in checks if not c.passed] == []
+    assert result.source_path.read_bytes() == video  # the provider's own file, kept
+    assert result.billed_seconds == {"veo": 4.0, "runway": 3.0, "replicate": 6.0}[provider]
+    assert any("audio bed" in note for note in result.notes)
+    [task] = TaskJournal(store).load("provider-job", shot.shot_id).tasks
+    assert (task.provider, task.status, task.task_id) == (provider, "succeeded", result.provider_task_id)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_429_on_create_waits_its_retry_after_then_submits_once_more(provider, video, tmp_path, store):
+    shot = provider_shot()
+    with SERVERS[provider](video, Script(create_faults=[(429, {"Retry-After": "2"})], polls_before_done=0)) as server:
+        rendered = _render([remote_backend(provider, server.base_url, store)], tmp_path, shot, sleeps := [])
+    assert rendered.backend == provider and server.calls["create"] == 2
+    assert sleeps and sleeps[0] >= 2.0
+    assert "429" in rendered.attempts[0].error and rendered.attempts[0].retryable
+    assert len(TaskJournal(store).load("provider-job", shot.shot_id).tasks) == 1
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_500s_while_polling_resume_the_recorded_task_without_a_second_create(provider, video, tmp_path, store):
+    shot = provider_shot()
+    with SERVERS[provider](video, Script(poll_faults=[(500, {}), (500, {})], polls_before_done=1)) as server:
+        rendered = _render([remote_backend(provider, server.base_url, store)], tmp_path, shot, sleeps := [])
+    assert rendered.backend == provider and len(rendered.attempts) == 3 and len(sleeps) == 2
+    assert server.calls["create"] == 1 and server.calls["download"] == 1
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_task_that_never_finishes_is_abandoned_and_the_next_backend_renders(provider, video, tmp_path, store):
+    shot = provider_shot()
+    limits = PollingLimits(poll_interval_sec=0.02, timeout_sec=0.4)
+    with SERVERS[provider](video, Script(never_finish=True)) as server:
+        chain = [remote_backend(provider, server.base_url, store, limits), PrevizBackend(torch.device("cpu"))]
+        rendered = _render(chain, tmp_path, shot, [])
+    assert rendered.backend == "previz"
+    assert server.calls["create"] == 1 and server.calls["poll"] >= 2  # abandoned, never submitted again
+    assert "abandoned" in rendered.attempts[0].error and rendered.attempts[0].retryable is False
+    [task] = TaskJournal(store).load("provider-job", shot.shot_id).tasks
+    can_cancel = provider != "veo"
+    assert task.status == "abandoned" and "timeout" in task.reason and task.cancelled == can_cancel
+    assert server.calls["cancel"] == (1 if can_cancel else 0)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_content_policy_refusal_moves_to_the_next_backend_and_keeps_the_reason(provider, video, tmp_path, store):
+    shot = provider_shot()
+    reason = "The prompt violates the content policy: depiction of violence"
+    with SERVERS[provider](video, Script(refuse=reason, polls_before_done=1)) as server:
+        chain = [remote_backend(provider, server.base_url, store), PrevizBackend(torch.device("cpu"))]
+        rendered = _render(chain, tmp_path, shot, [])
+    assert rendered.backend == "previz" and server.calls["create"] == 1
+    first = rendered.attempts[0]
+    assert first.retryable is False and "ContentPolicyRefusal" in first.error and "violence" in first.error
+    [task] = TaskJournal(store).load("provider-job", shot.shot_id).tasks
+    assert task.status == "failed" and "violence" in task.reason

@@ -1,0 +1,96 @@
+"""A remote provider inside the asset graph: rendered_clips through the runway SDK on a local server,
+the key from the environment, and a run killed while polling that resumes without a second create."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import dagster as dg
+import pytest
+
+from aiprod_assets.contracts import ProviderTasks, RenderedClips, TechnicalQAReport
+from aiprod_assets.intake.submission import accept
+from resources.gpu import TorchDevice
+from resources.policy import ProductionPolicy
+from resources.render_backends import ProviderSettings, RenderBackends
+from tests.conftest import PLANNING_ASSETS, REPO, brief_bytes, run_production
+from tests.provider_fixtures import provider_video
+from tests.provider_servers import RunwayServer, Script
+
+KEY = "rw-secret-key-0123456789"
+BRIEF = dict(resolution="360p", duration_sec=5, characters=[], backends=["runway", "previz"], budget_usd=3.0,
+             prompt="A lighthouse at dusk. Then a storm rolls in over the sea.")
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory) -> bytes:
+    return provider_video(tmp_path_factory.mktemp("provider"), seconds=4.0)
+
+
+def test_rendered_clips_through_runway_are_conformed_priced_and_pass_technical_qa(store, instance, video,
+                                                                                  monkeypatch):
+    monkeypatch.setenv("RUNWAYML_API_SECRET", KEY)
+    job_id = accept(store, "runway-graph.json", brief_bytes(job_id="runway-graph", **BRIEF), 500)
+    gpu = TorchDevice(device="cpu")
+    with RunwayServer(video, Script(polls_before_done=1)) as server:
+        runway = ProviderSettings(api_key=dg.EnvVar("RUNWAYML_API_SECRET"), base_url=server.base_url,
+                                  poll_interval_sec=0.02)
+        result = run_production(
+            store, instance, job_id, selection=[*PLANNING_ASSETS, "rendered_clips", "technical_qa_report"],
+            gpu=gpu, render_backends=RenderBackends(gpu=gpu, runway=runway),
+            policy=ProductionPolicy(enabled_backends=["previz", "runway"], remediation_attempts=1))
+    assert result.success
+    clips = RenderedClips.model_validate_json(store.get_bytes(f"jobs/{job_id}/rendered_clips.json")).clips
+    assert server.calls["create"] == len(clips) == server.calls["download"]
+    for clip in clips:
+        assert clip.backend == "runway" and clip.provider_task_id.startswith("task-")
+        assert clip.source_uri and store.get_bytes(clip.source_uri.split("store/", 1)[-1]) == video
+        # Runway bills whole seconds: a shot is asked for at ceil(duration), at $0.05 a second.
+        assert clip.actual_cost_usd == pytest.approx(max(2, -(-clip.duration_sec // 1)) * 0.05)
+        tasks = ProviderTasks.model_validate_json(store.get_bytes(f"providers/{job_id}/{clip.shot_id}.json"))
+        assert [t.status for t in tasks.tasks] == ["succeeded"]
+    report = TechnicalQAReport.model_validate_json(store.get_bytes(f"jobs/{job_id}/technical_qa_report.json"))
+    assert all(check.passed for clip in report.clips for check in clip.checks)
+    for key in store.list_keys(""):
+        assert KEY.encode() not in store.get_bytes(key), key  # the secret is never stored
+
+
+def _start(home, store_root, job_id, url, parent=None):
+    env = {**os.environ, "DAGSTER_HOME": str(home), "AIPROD_TEST_STORE": str(store_root),
+           "AIPROD_TEST_COUNTER": str(home / "unused.txt"), "AIPROD_TEST_RUNWAY_URL": url,
+           "RUNWAYML_API_SECRET": KEY}
+    args = [sys.executable, "-m", "tests.resume_job", job_id] + ([parent] if parent else [])
+    return subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_a_run_killed_while_polling_resumes_the_task_and_never_creates_twice(tmp_path, store, video):
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    job_id = accept(store, "runway-kill.json", brief_bytes(job_id="runway-kill", **BRIEF), 500)
+    with dg.instance_for_test(temp_dir=str(home)) as instance:
+        instance.add_dynamic_partitions("jobs", [job_id])
+    with RunwayServer(video, Script(never_finish=True)) as server:
+        first = _start(home, store.root, job_id, server.base_url)
+        deadline = time.monotonic() + 240
+        while server.calls["poll"] < 3 and first.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.calls["poll"] >= 3, first.communicate()[1][-3000:]
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        assert server.calls["create"] == 1
+        with dg.instance_for_test(temp_dir=str(home)) as instance:
+            killed = instance.get_runs(limit=1)[0]
+            instance.report_run_failed(killed)  # what run monitoring does for a run whose process died
+        server.script.never_finish = False
+        resumed = _start(home, store.root, job_id, server.base_url, parent=killed.run_id)
+        _, stderr = resumed.communicate(timeout=300)
+    assert store.exists(f"jobs/{job_id}/rendered_clips.json"), stderr[-3000:]
+    clips = json.loads(store.get_bytes(f"jobs/{job_id}/rendered_clips.json"))["clips"]
+    assert server.calls["create"] == len(clips)  # the first shot's task was resumed, not submitted again
+    first_shot = ProviderTasks.model_validate_json(store.get_bytes(f"providers/{job_id}/{clips[0]['shot_id']}.json"))
+    assert [(t.task_id, t.status) for t in first_shot.tasks] == [("task-1", "succeeded")]
+    assert clips[0]["provider_task_id"] == "task-1"
