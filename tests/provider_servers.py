@@ -205,3 +205,52 @@ class ReplicateServer(ProviderServer):
 
 
 SERVERS = {"veo": VeoServer, "runway": RunwayServer, "replicate": ReplicateServer}
+
+
+class GeminiServer:
+    """The Gemini API's generateContent: answers in order (the last one repeats), with token counts."""
+
+    def __init__(self, answers: list[str]):
+        self.answers = list(answers)
+        self.requests: list[dict] = []
+        self.keys: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)))
+                if not self.path.endswith(":generateContent"):
+                    return self._send(404, {"error": {"code": 404, "message": f"no route {self.path}"}})
+                server.requests.append(body)
+                server.keys.append(self.headers.get("x-goog-api-key", ""))
+                text = server.answers[min(len(server.requests), len(server.answers)) - 1]
+                self._send(200, {"candidates": [{"content": {"role": "model", "parts": [{"text": text}]},
+                                                 "finishReason": "STOP"}],
+                                 "usageMetadata": {"promptTokenCount": 1200, "candidatesTokenCount": 400,
+                                                   "totalTokenCount": 1600}})
+
+            def _send(self, status, payload):
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -22,6 +22,8 @@ def production_manifest(sanitized_input: SanitizedInput,
         "duration_sec": manifest.duration_sec,
         "planner": f"{manifest.planner} {manifest.planner_version}",
         "cache_hit": manifest.cache_hit,
+        "orchestration_usd": float(manifest.usage.orchestration_usd if manifest.usage else 0.0),
+        "planner_calls": float(manifest.usage.calls if manifest.usage else 0),
     })
 
 

@@ -1,0 +1,32 @@
+"""Gemini through google-genai: a client for an API key (and an endpoint, for tests or a proxy), and one
+structured-output call that returns the answer's text and its token counts."""
+
+from aiprod_assets.planning.model_director import ModelAnswer
+
+
+def gemini_client(api_key: str, base_url: str | None = None, timeout_sec: float = 120.0):
+    from google import genai
+    from google.genai import types
+
+    return genai.Client(api_key=api_key,
+                        http_options=types.HttpOptions(base_url=base_url, timeout=int(timeout_sec * 1000)))
+
+
+def ask_for_json(client, model: str, turns: list[tuple[str, object]], schema: dict,
+                 temperature: float = 0.4) -> ModelAnswer:
+    """``turns`` are (role, text or (png bytes, ...)); the answer must match the JSON ``schema``."""
+    from google.genai import types
+
+    contents = []
+    for role, content in turns:
+        items = content if isinstance(content, (list, tuple)) else [content]
+        parts = [types.Part.from_bytes(data=item, mime_type="image/png") if isinstance(item, bytes)
+                 else types.Part.from_text(text=item) for item in items]
+        contents.append(types.Content(role=role, parts=parts))
+    response = client.models.generate_content(
+        model=model, contents=contents,
+        config=types.GenerateContentConfig(response_mime_type="application/json", response_json_schema=schema,
+                                           temperature=temperature))
+    usage = response.usage_metadata
+    return ModelAnswer(text=response.text, input_tokens=(usage.prompt_token_count or 0) if usage else 0,
+                       output_tokens=(usage.candidates_token_count or 0) if usage else 0)

@@ -1,0 +1,130 @@
+"""The Gemini creative director through google-genai against a local generateContent server:
+a valid plan, a repaired one, a clear failure, and the manifest cache."""
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import dagster as dg
+import pytest
+
+from aiprod_assets.contracts import ProductionManifest
+from aiprod_assets.intake.sanitize import sanitize
+from aiprod_assets.intake.submission import accept, brief_record
+from aiprod_assets.planning.manifest_cache import cache_key, cached_plan
+from aiprod_assets.planning.model_director import PlannerFailed
+from aiprod_assets.planning.model_plan import PlanInvalid, parse_plan
+from resources.creative_director import GeminiCreativeDirector
+from tests.conftest import brief_bytes, run_production
+from tests.provider_servers import GeminiServer
+
+PLAN = {
+    "title": "The Keeper's Last Light",
+    "scenes": [
+        {"description": "The keeper climbs the spiral stairs with a lantern.", "duration_sec": 5, "mood": "melancholic",
+         "characters": ["Keeper"], "transition_in": "cut", "narrative_role": "setup"},
+        {"description": "He lights the great lamp as lightning splits the sky.", "duration_sec": 4,
+         "mood": "tense", "characters": ["Keeper", "Stranger"], "transition_in": "crossfade",
+         "narrative_role": "climax"},
+        {"description": "The beam sweeps the storm-dark sea.", "duration_sec": 4, "mood": "serene",
+         "characters": [], "transition_in": "crossfade", "narrative_role": "resolution"},
+    ],
+    "visual_style": {"look": "cinematic", "lighting": "low-key", "palette": ["#1B2A41", "#F2A65A"], "grain": 0.04},
+}
+VALID = json.dumps(PLAN)
+
+
+def sanitized_brief(job_id="gemini-job", **changes):
+    return sanitize(brief_record(job_id, "test", brief_bytes(job_id=job_id, **changes)), 500)
+
+
+def director(store, server, **settings):
+    return GeminiCreativeDirector(store=store, api_key="gm-test-key", base_url=server.base_url, **settings)
+
+
+def test_a_valid_plan_becomes_the_manifest_with_exact_frames_and_its_token_cost(store):
+    brief = sanitized_brief(duration_sec=12, fps=30)
+    with GeminiServer([VALID]) as server:
+        manifest = director(store, server).plan(brief)
+    assert len(server.requests) == 1 and server.keys == ["gm-test-key"]
+    request = server.requests[0]
+    assert request["generationConfig"]["responseMimeType"] == "application/json"
+    assert request["generationConfig"]["responseJsonSchema"]["title"] == "ModelPlan"
+    assert "lighthouse keeper" in request["contents"][0]["parts"][0]["text"].lower()
+    assert manifest.planner == "gemini" and not manifest.cache_hit
+    assert sum(s.frames for s in manifest.scenes) == 360 and manifest.duration_sec == 12
+    assert [s.transition_in for s in manifest.scenes] == ["cut", "crossfade", "crossfade"]
+    # Only the brief's characters are kept: the model's invented "Stranger" is dropped.
+    assert manifest.scenes[1].characters == ["Keeper"]
+    assert manifest.consistency.visual_style.palette == brief.brief.style.palette
+    usage = manifest.usage
+    assert (usage.calls, usage.input_tokens, usage.output_tokens) == (1, 1200, 400)
+    assert usage.orchestration_usd == pytest.approx((1200 * 0.30 + 400 * 2.50) / 1e6)
+    ProductionManifest.model_validate_json(manifest.model_dump_json())
+
+
+def test_invalid_json_then_a_valid_answer_is_repaired_by_a_second_request(store):
+    with GeminiServer(['Sure! {"title": "x", "scenes": [', VALID]) as server:
+        manifest = director(store, server).plan(sanitized_brief())
+    assert len(server.requests) == 2 and manifest.usage.calls == 2
+    turns = server.requests[1]["contents"]
+    assert [t["role"] for t in turns] == ["user", "model", "user"]
+    assert "not JSON" in turns[2]["parts"][0]["text"]
+    assert len(manifest.scenes) == 3
+
+
+def test_a_plan_failing_every_time_fails_clearly_and_keeps_the_answers(store):
+    wrong = json.dumps({**PLAN, "scenes": [], "mood": "extra field"})
+    with GeminiServer(["not json at all", wrong]) as server, pytest.raises(PlannerFailed) as failure:
+        director(store, server, max_attempts=3).plan(sanitized_brief(job_id="gemini-fails"))
+    assert len(server.requests) == 3
+    assert "3 attempts" in str(failure.value) and "planner_failure.json" in str(failure.value)
+    kept = json.loads(store.get_bytes("jobs/gemini-fails/planner_failure.json"))
+    assert [a["answer"] for a in kept["answers"]] == ["not json at all", wrong, wrong]
+    assert any("scenes" in p for p in kept["answers"][1]["problems"])
+
+
+def test_the_same_prompt_and_budget_twice_is_one_model_call_and_a_budget_change_is_a_miss(store):
+    with GeminiServer([VALID]) as server:
+        first = director(store, server).plan(sanitized_brief(job_id="cache-one"))
+        second = director(store, server).plan(sanitized_brief(
+            job_id="cache-two", prompt="  an OLD lighthouse keeper climbs the spiral stairs at dusk and lights the "
+                                       "lamp as a storm   rolls in."))
+        assert len(server.requests) == 1
+        assert not first.cache_hit and second.cache_hit and second.job_id == "cache-two"
+        assert second.scenes == first.scenes and second.usage.orchestration_usd == 0.0
+        director(store, server).plan(sanitized_brief(job_id="cache-three", budget_usd=4.0))
+        assert len(server.requests) == 2
+
+
+def test_cache_entries_expire_after_their_ttl(store):
+    brief = sanitized_brief()
+    with GeminiServer([VALID]) as server:
+        gemini = director(store, server)
+        gemini.plan(brief)
+    key = cache_key(brief, False, gemini.planner_version)
+    later = datetime.now(timezone.utc) + timedelta(hours=169)
+    assert cached_plan(store, key, 168.0) is not None and cached_plan(store, key, 168.0, now=later) is None
+
+
+def test_mechanical_repairs_need_no_second_request():
+    fenced = "```json\n" + VALID.replace("}]", "},]", 1) + "\n```"
+    assert parse_plan(fenced).title == PLAN["title"]
+    with pytest.raises(PlanInvalid, match="scenes"):
+        parse_plan(json.dumps({**PLAN, "scenes": []}))
+
+
+def test_production_manifest_asset_plans_with_gemini_and_a_key_from_the_environment(store, instance, monkeypatch):
+    monkeypatch.setenv("GEMINI_API_KEY", "gm-env-key")
+    job_id = accept(store, "gemini-graph.json", brief_bytes(job_id="gemini-graph"), 500)
+    with GeminiServer([VALID]) as server:
+        planner = GeminiCreativeDirector(store=store, api_key=dg.EnvVar("GEMINI_API_KEY"), base_url=server.base_url)
+        result = run_production(store, instance, job_id, selection=["brief", "sanitized_input",
+                                                                    "production_manifest", "shot_list"],
+                                creative_director=planner)
+    assert result.success and server.keys == ["gm-env-key"]
+    manifest = ProductionManifest.model_validate_json(store.get_bytes(f"jobs/{job_id}/production_manifest.json"))
+    assert manifest.planner == "gemini" and manifest.usage.calls == 1
+    [event] = [e for e in result.get_asset_materialization_events()
+               if e.asset_key == dg.AssetKey("production_manifest")]
+    assert event.materialization.metadata["orchestration_usd"].value == manifest.usage.orchestration_usd
+    assert not any(b"gm-env-key" in store.get_bytes(k) for k in store.list_keys(""))
