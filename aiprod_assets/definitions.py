@@ -13,16 +13,12 @@ from aiprod_assets.planning import assets as planning_assets
 from aiprod_assets.qa import assets as qa_assets
 from aiprod_assets.rendering import assets as rendering_assets
 from resources.artifact_store import ArtifactStore
-from resources.creative_director import LocalCreativeDirector
+from resources.deployment import deployment_resources
 from resources.gpu import TorchDevice
 from resources.json_io_manager import JsonIOManager
 from resources.ledger_io_manager import LedgerIOManager
-from resources.policy import ProductionPolicy
-from resources.render_backends import RenderBackends
 from resources.store_factory import make_store
-from resources.vision_judge import NoVisionJudge
 from sensors.brief_sensor import brief_upload_sensor
-
 
 job_assets = dg.load_assets_from_modules(
     [intake_assets, planning_assets, costing_assets, rendering_assets, qa_assets, delivery_assets])
@@ -43,12 +39,10 @@ def build_definitions(store: ArtifactStore | None = None, **overrides) -> dg.Def
     resources = {
         "store": store,
         "io_manager": JsonIOManager(store=store),
-        "policy": ProductionPolicy(),
-        "creative_director": LocalCreativeDirector(),
         "gpu": gpu,
-        "render_backends": RenderBackends(gpu=gpu),
-        "vision_judge": NoVisionJudge(),
         "ledger_io_manager": LedgerIOManager(store=store),
+        # Backends, planner and vision judge as this deployment's environment switches them on.
+        **deployment_resources(store, gpu),
     }
     resources.update(overrides)
     return dg.Definitions(
