@@ -4,9 +4,15 @@ from aiprod_assets.contracts import BudgetDecision
 from aiprod_assets.costing.budget import decide_budget
 from aiprod_assets.costing.estimate import estimate_cost
 from aiprod_assets.costing.pricing import load_pricing
-from aiprod_assets.costing.prior_model import ComputeProfile, batch_multiplier, load_coefficients, predict_self_hosted
+from aiprod_assets.costing.prior_model import (
+    ComputeProfile,
+    batch_multiplier,
+    load_coefficients,
+    predict_self_hosted,
+)
 from aiprod_assets.intake.sanitize import sanitize
 from aiprod_assets.intake.submission import brief_record
+from aiprod_assets.planning.backends import requested_seconds
 from aiprod_assets.planning.local_planner import plan_production
 from aiprod_assets.planning.profiles import render_profile
 from aiprod_assets.planning.shots import build_shot_list
@@ -89,8 +95,13 @@ def plan_and_estimate(enabled, **brief):
 def test_estimate_has_line_items_per_shot_and_api_prices_by_resolution():
     estimate = plan_and_estimate(["previz", "veo", "runway"], backends=["veo", "previz"], budget_usd=20)
     veo = next(b for b in estimate.per_backend if b.backend == "veo")
-    assert veo.kind == "api" and veo.total_usd == pytest.approx(12 * 0.50)
+    # Veo makes 4, 6 or 8 s clips: each shot is billed at the shortest that covers it, at the 1080p price.
+    billed = [requested_seconds("veo", i.seconds) for i in veo.line_items]
+    assert all(b in (4, 6, 8) and b >= i.seconds for b, i in zip(billed, veo.line_items))
+    assert veo.total_usd == pytest.approx(sum(billed) * 0.50) and veo.total_usd > 12 * 0.50
     assert sum(i.seconds for i in veo.line_items) == pytest.approx(12)
+    runway = next(b for b in estimate.per_backend if b.backend == "runway")
+    assert runway.total_usd == pytest.approx(sum(requested_seconds("runway", i.seconds) for i in runway.line_items) * 0.05)
     assert estimate.decision.decision == "approved" and estimate.chain[0] == "veo"
     assert estimate.total_usd == pytest.approx(veo.total_usd)
 
@@ -100,7 +111,7 @@ def test_estimate_downgrades_and_rejects_with_numbers():
     assert downgraded.decision.decision == "downgraded" and downgraded.chain[0] == "previz"
     rejected = plan_and_estimate(["veo", "runway"], backends=["veo"], budget_usd=0.5)
     assert rejected.decision.decision == "rejected" and rejected.chain == []
-    assert "runway $0.6000" in rejected.decision.reason
+    assert "runway $0.6500" in rejected.decision.reason  # 13 billed seconds (whole seconds per shot) at $0.05
 
 
 def test_estimate_uses_the_promoted_model_and_records_its_version():

@@ -84,7 +84,8 @@ def test_budget_rejection_blocks_the_graph_with_the_numbers(store, instance):
     evaluation = checks[0].event_specific_data
     assert evaluation.check_name == "within_budget" and not evaluation.passed
     estimate = json.loads(store.get_bytes("jobs/too-expensive/cost_estimate.json"))
-    assert estimate["decision"]["decision"] == "rejected" and "$6.0000" in estimate["decision"]["reason"]
+    # 4 shots of 3 s, each billed as a 4 s Veo clip at $0.50 a second.
+    assert estimate["decision"]["decision"] == "rejected" and "$8.0000" in estimate["decision"]["reason"]
 
 
 def test_failing_qa_blocks_delivery_in_the_same_run_with_the_reason(tmp_path, store, instance):
