@@ -1,4 +1,4 @@
-"""A remote provider inside the asset graph: rendered_clips through the runway SDK on a local server,
+"""Remote providers inside the asset graph: rendered_clips through each SDK on a local server,
 the key from the environment, and a run killed while polling that resumes without a second create."""
 
 import json
@@ -13,12 +13,13 @@ import pytest
 
 from aiprod_assets.contracts import ProviderTasks, RenderedClips, TechnicalQAReport
 from aiprod_assets.intake.submission import accept
+from aiprod_assets.planning.backends import requested_seconds
 from resources.gpu import TorchDevice
 from resources.policy import ProductionPolicy
-from resources.render_backends import ProviderSettings, RenderBackends
+from resources.render_backends import ProviderSettings, RenderBackends, VeoSettings
 from tests.conftest import PLANNING_ASSETS, REPO, brief_bytes, run_production
 from tests.provider_fixtures import provider_video
-from tests.provider_servers import RunwayServer, Script
+from tests.provider_servers import SERVERS, RunwayServer, Script
 
 KEY = "rw-secret-key-0123456789"
 BRIEF = dict(resolution="360p", duration_sec=5, characters=[], backends=["runway", "previz"], budget_usd=3.0,
@@ -30,26 +31,34 @@ def video(tmp_path_factory) -> bytes:
     return provider_video(tmp_path_factory.mktemp("provider"), seconds=4.0)
 
 
-def test_rendered_clips_through_runway_are_conformed_priced_and_pass_technical_qa(store, instance, video,
-                                                                                  monkeypatch):
-    monkeypatch.setenv("RUNWAYML_API_SECRET", KEY)
-    job_id = accept(store, "runway-graph.json", brief_bytes(job_id="runway-graph", **BRIEF), 500)
+PRICE_PER_SECOND = {"veo": 0.40, "runway": 0.05, "replicate": 0.09}  # the bundled pricing table, 360p
+KEY_VARIABLE = {"veo": "GOOGLE_API_KEY", "runway": "RUNWAYML_API_SECRET", "replicate": "REPLICATE_API_TOKEN"}
+
+
+@pytest.mark.parametrize("provider", sorted(SERVERS))
+def test_rendered_clips_through_each_provider_are_conformed_priced_and_pass_technical_qa(
+        provider, store, instance, video, monkeypatch):
+    monkeypatch.setenv(KEY_VARIABLE[provider], KEY)
+    job_id = accept(store, f"{provider}-graph.json",
+                    brief_bytes(job_id=f"{provider}-graph", **{**BRIEF, "backends": [provider, "previz"],
+                                                               "budget_usd": 20.0}), 500)
     gpu = TorchDevice(device="cpu")
-    with RunwayServer(video, Script(polls_before_done=1)) as server:
-        runway = ProviderSettings(api_key=dg.EnvVar("RUNWAYML_API_SECRET"), base_url=server.base_url,
-                                  poll_interval_sec=0.02)
+    with SERVERS[provider](video, Script(polls_before_done=1)) as server:
+        settings = (VeoSettings if provider == "veo" else ProviderSettings)(
+            api_key=dg.EnvVar(KEY_VARIABLE[provider]), base_url=server.base_url, poll_interval_sec=0.02)
         result = run_production(
             store, instance, job_id, selection=[*PLANNING_ASSETS, "rendered_clips", "technical_qa_report"],
-            gpu=gpu, render_backends=RenderBackends(gpu=gpu, runway=runway),
-            policy=ProductionPolicy(enabled_backends=["previz", "runway"], remediation_attempts=1))
+            gpu=gpu, render_backends=RenderBackends(gpu=gpu, **{provider: settings}),
+            policy=ProductionPolicy(enabled_backends=["previz", provider], remediation_attempts=1))
     assert result.success
     clips = RenderedClips.model_validate_json(store.get_bytes(f"jobs/{job_id}/rendered_clips.json")).clips
     assert server.calls["create"] == len(clips) == server.calls["download"]
     for clip in clips:
-        assert clip.backend == "runway" and clip.provider_task_id.startswith("task-")
+        assert clip.backend == provider and clip.provider_task_id
         assert clip.source_uri and store.get_bytes(clip.source_uri.split("store/", 1)[-1]) == video
-        # Runway bills whole seconds: a shot is asked for at ceil(duration), at $0.05 a second.
-        assert clip.actual_cost_usd == pytest.approx(max(2, -(-clip.duration_sec // 1)) * 0.05)
+        # Billed for the clip length asked of the provider, at its list price.
+        assert clip.actual_cost_usd == pytest.approx(
+            requested_seconds(provider, clip.duration_sec) * PRICE_PER_SECOND[provider])
         tasks = ProviderTasks.model_validate_json(store.get_bytes(f"providers/{job_id}/{clip.shot_id}.json"))
         assert [t.status for t in tasks.tasks] == ["succeeded"]
     report = TechnicalQAReport.model_validate_json(store.get_bytes(f"jobs/{job_id}/technical_qa_report.json"))
