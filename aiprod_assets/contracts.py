@@ -387,6 +387,8 @@ class CostCertification(Model):
     model_version: str = ""
     audit_uri: str = ""
     decisions: dict[str, int] = Field(default_factory=dict)
+    # Model-backed planning (tokens), beside the render spend the cost model predicts.
+    orchestration_usd: float = 0.0
 
 
 class DeliveryManifest(Artefact):

@@ -37,7 +37,8 @@ class GeminiCreativeDirector(CreativeDirector):
     api_key: str = Field(description="set with dg.EnvVar('GEMINI_API_KEY'); never a literal")
     model: str = "gemini-2.5-flash"
     base_url: str | None = Field(default=None, description="the API endpoint, if not Google's own")
-    max_attempts: int = Field(default=3, ge=1, description="requests per plan, first included, before failing")
+    max_attempts: int = Field(default=3, ge=1, description="answers per plan, first included, before failing")
+    api_attempts: int = Field(default=4, ge=1, description="tries per request on 429, 5xx or a lost connection")
     cache_ttl_hours: float = Field(default=168.0, ge=0)
     fallback_to_local: bool = Field(default=False, description="plan locally when the model never answers usably")
     usd_per_million_input_tokens: float = Field(default=0.30, ge=0)
@@ -53,7 +54,7 @@ class GeminiCreativeDirector(CreativeDirector):
         from aiprod_assets.planning.manifest_cache import cache_key, cached_plan, store_plan
         from aiprod_assets.planning.model_director import PlannerFailed, plan_with_model
         from aiprod_assets.planning.model_plan import ModelPlan, manifest_from_plan
-        from resources.gemini import ask_for_json, gemini_client
+        from resources.gemini import ask_for_json, gemini_client, with_backoff
 
         key = cache_key(sanitized, self.fallback_to_local, self.planner_version)
         entry = cached_plan(self.store, key, self.cache_ttl_hours)
@@ -64,7 +65,8 @@ class GeminiCreativeDirector(CreativeDirector):
         schema = ModelPlan.model_json_schema()
         try:
             plan, conversation = plan_with_model(
-                sanitized, lambda turns: ask_for_json(client, self.model, turns, schema), self.max_attempts)
+                sanitized, lambda turns: with_backoff(lambda: ask_for_json(client, self.model, turns, schema),
+                                                      self.api_attempts), self.max_attempts)
         except PlannerFailed as err:
             failure_key = f"jobs/{sanitized.job_id}/planner_failure.json"
             record = {"model": self.model, "error": str(err), "answers": err.conversation.answers}

@@ -30,3 +30,30 @@ def ask_for_json(client, model: str, turns: list[tuple[str, object]], schema: di
     usage = response.usage_metadata
     return ModelAnswer(text=response.text, input_tokens=(usage.prompt_token_count or 0) if usage else 0,
                        output_tokens=(usage.candidates_token_count or 0) if usage else 0)
+
+
+def with_backoff(call, attempts: int = 4, sleep=None):
+    """``call()``, again after 429s, 5xx and connection errors, waiting as the render retry policy does
+    (Retry-After honoured); other errors, and the last failure, raise the classified error."""
+    import random
+    import time
+
+    from google.genai import errors
+
+    from aiprod_assets.rendering.providers.errors import classify_status
+    from aiprod_assets.rendering.retry import RetryPolicy
+
+    policy, rng = RetryPolicy(attempts_per_backend=attempts), random.Random()
+    for attempt in range(1, attempts + 1):
+        try:
+            return call()
+        except errors.APIError as err:
+            headers = getattr(getattr(err, "response", None), "headers", None) or {}
+            failure = classify_status("gemini", err.code, err.message or str(err), headers.get("retry-after"))
+        except Exception as err:
+            if type(err).__module__.split(".")[0] not in ("httpx", "httpcore"):
+                raise
+            failure = classify_status("gemini", None, f"{type(err).__name__}: {err}")
+        if not failure.retryable or attempt == attempts:
+            raise failure
+        (sleep or time.sleep)(policy.delay(attempt, rng, failure.retry_after_sec))

@@ -208,9 +208,10 @@ SERVERS = {"veo": VeoServer, "runway": RunwayServer, "replicate": ReplicateServe
 
 
 class GeminiServer:
-    """The Gemini API's generateContent: answers in order (the last one repeats), with token counts."""
+    """The Gemini API's generateContent: answers in order (the last one repeats), with token counts;
+    an answer given as (status, headers) is that HTTP error instead."""
 
-    def __init__(self, answers: list[str]):
+    def __init__(self, answers: list):
         self.answers = list(answers)
         self.requests: list[dict] = []
         self.keys: list[str] = []
@@ -224,14 +225,20 @@ class GeminiServer:
                 server.requests.append(body)
                 server.keys.append(self.headers.get("x-goog-api-key", ""))
                 text = server.answers[min(len(server.requests), len(server.answers)) - 1]
+                if isinstance(text, tuple):  # (status, headers): an HTTP error instead of an answer
+                    status, headers = text
+                    return self._send(status, {"error": {"code": status, "message": f"scripted {status}",
+                                                         "status": "UNAVAILABLE"}}, headers)
                 self._send(200, {"candidates": [{"content": {"role": "model", "parts": [{"text": text}]},
                                                  "finishReason": "STOP"}],
                                  "usageMetadata": {"promptTokenCount": 1200, "candidatesTokenCount": 400,
                                                    "totalTokenCount": 1600}})
 
-            def _send(self, status, payload):
+            def _send(self, status, payload, headers=None):
                 data = json.dumps(payload).encode()
                 self.send_response(status)
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(data)))
                 self.end_headers()

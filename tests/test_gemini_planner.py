@@ -2,17 +2,20 @@
 a valid plan, a repaired one, a clear failure, and the manifest cache."""
 
 import json
-from datetime import datetime, timedelta, timezone
+import time
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import pytest
 
 from aiprod_assets.contracts import ProductionManifest
+from aiprod_assets.costing.audit import read_audit
 from aiprod_assets.intake.sanitize import sanitize
 from aiprod_assets.intake.submission import accept, brief_record
 from aiprod_assets.planning.manifest_cache import cache_key, cached_plan
 from aiprod_assets.planning.model_director import PlannerFailed
 from aiprod_assets.planning.model_plan import PlanInvalid, parse_plan
+from aiprod_assets.rendering.providers.errors import ProviderAuthError
 from resources.creative_director import GeminiCreativeDirector
 from tests.conftest import brief_bytes, run_production
 from tests.provider_servers import GeminiServer
@@ -102,7 +105,7 @@ def test_cache_entries_expire_after_their_ttl(store):
         gemini = director(store, server)
         gemini.plan(brief)
     key = cache_key(brief, False, gemini.planner_version)
-    later = datetime.now(timezone.utc) + timedelta(hours=169)
+    later = datetime.now(UTC) + timedelta(hours=169)
     assert cached_plan(store, key, 168.0) is not None and cached_plan(store, key, 168.0, now=later) is None
 
 
@@ -127,4 +130,32 @@ def test_production_manifest_asset_plans_with_gemini_and_a_key_from_the_environm
     [event] = [e for e in result.get_asset_materialization_events()
                if e.asset_key == dg.AssetKey("production_manifest")]
     assert event.materialization.metadata["orchestration_usd"].value == manifest.usage.orchestration_usd
+    [audited] = [e for e in read_audit(store, job_id) if e["kind"] == "orchestration"]
+    assert audited["input_tokens"] == 1200 and audited["orchestration_usd"] == manifest.usage.orchestration_usd
     assert not any(b"gm-env-key" in store.get_bytes(k) for k in store.list_keys(""))
+
+
+def test_a_429_and_a_500_are_retried_with_backoff_and_a_401_fails_at_once(store):
+    started = time.monotonic()
+    with GeminiServer([(429, {"Retry-After": "1"}), (500, {}), VALID]) as server:
+        manifest = director(store, server).plan(sanitized_brief())
+    assert len(server.requests) == 3 and manifest.usage.calls == 1
+    assert time.monotonic() - started >= 1.0 + 2.0  # Retry-After, then the second backoff step
+    with GeminiServer([(401, {})]) as server, pytest.raises(ProviderAuthError, match="401"):
+        director(store, server).plan(sanitized_brief(job_id="gemini-auth", budget_usd=7.0))  # a cache miss
+    assert len(server.requests) == 1
+
+
+
+def test_the_token_cost_counts_against_the_budget_in_the_cost_certification():
+    from aiprod_assets.contracts import BudgetDecision, CostEstimate, RenderedClips
+    from aiprod_assets.delivery.manifest import cost_certification
+
+    estimate = CostEstimate(job_id="j", model_version="m", pricing_version="p", total_usd=0.9, chain=["runway"],
+                            requested_chain=["runway"], per_backend=[],
+                            decision=BudgetDecision(decision="approved", reason="r", budget_usd=1.0,
+                                                    threshold_usd=0.8))
+    clips = RenderedClips(job_id="j", device="cpu", clips=[], total_cost_usd=0.99)
+    assert cost_certification(estimate, clips, orchestration_usd=0.005).within_budget
+    over = cost_certification(estimate, clips, orchestration_usd=0.02)
+    assert not over.within_budget and over.orchestration_usd == 0.02 and over.actual_usd == 0.99

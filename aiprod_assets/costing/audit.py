@@ -10,7 +10,7 @@ from typing import Protocol
 from aiprod_assets.job_ids import check_job_id
 
 EVENT_KINDS = ("estimate", "chain", "downgrade", "rejection", "reservation", "reconciliation", "overrun",
-               "remediation_stopped", "stopped")
+               "remediation_stopped", "stopped", "orchestration")
 
 
 class AuditStore(Protocol):

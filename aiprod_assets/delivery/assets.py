@@ -9,14 +9,15 @@ from aiprod_assets.contracts import (
     CostEstimate,
     Deliverable,
     FinalCut,
+    ProductionManifest,
     RenderedClips,
     SemanticQAReport,
     TechnicalQAReport,
 )
 from aiprod_assets.costing.audit import audit_key, read_audit
 from aiprod_assets.delivery.manifest import build_manifest
-from aiprod_assets.qa.report_html import render_qa_report
 from aiprod_assets.partitions import jobs_partitions
+from aiprod_assets.qa.report_html import render_qa_report
 from aiprod_assets.rendering.clips import clip_key, file_sha256, local_clips
 from resources.artifact_store import ArtifactStore
 
@@ -46,7 +47,8 @@ def _lineage(context: dg.AssetExecutionContext, job_id: str) -> dict[str, str]:
 @dg.asset(partitions_def=jobs_partitions, group_name="delivery", kinds={"json"})
 def delivery_manifest(context: dg.AssetExecutionContext, final_cut: FinalCut, rendered_clips: RenderedClips,
                       cost_estimate: CostEstimate, technical_qa_report: TechnicalQAReport,
-                      semantic_qa_report: SemanticQAReport, store: ArtifactStore):
+                      semantic_qa_report: SemanticQAReport, production_manifest: ProductionManifest,
+                      store: ArtifactStore):
     """Every deliverable with uri, sha256 and size (signed URLs where the store has them), cost certification, QA summary and lineage."""
     job_id = context.partition_key
     with tempfile.TemporaryDirectory() as tmp:
@@ -63,10 +65,12 @@ def delivery_manifest(context: dg.AssetExecutionContext, final_cut: FinalCut, re
                          for kind, name in (("contact_sheet", "contact_sheet.png"), ("qa_report", "qa_report.html"))]
     manifest = build_manifest(job_id, deliverables, cost_estimate, rendered_clips, technical_qa_report,
                               semantic_qa_report, final_cut, _lineage(context, job_id),
-                              store.uri(audit_key(job_id)), read_audit(store, job_id))
+                              store.uri(audit_key(job_id)), read_audit(store, job_id),
+                              production_manifest.usage.orchestration_usd if production_manifest.usage else 0.0)
     return dg.Output(manifest, metadata={
         "estimate_usd": manifest.cost.estimate_usd,
         "actual_usd": manifest.cost.actual_usd,
+        "orchestration_usd": manifest.cost.orchestration_usd,
         "variance_pct": manifest.cost.variance_pct,
         "within_budget": manifest.cost.within_budget,
         "semantic_score": semantic_qa_report.score,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from aiprod_assets.contracts import (
     CostCertification,
@@ -18,11 +18,12 @@ from aiprod_assets.costing.audit import audit_summary
 
 
 def cost_certification(estimate: CostEstimate, clips: RenderedClips, audit_uri: str = "",
-                       audit_events: list[dict] | None = None) -> CostCertification:
+                       audit_events: list[dict] | None = None, orchestration_usd: float = 0.0) -> CostCertification:
     actual = clips.total_cost_usd
     variance = (actual - estimate.total_usd) / estimate.total_usd * 100 if estimate.total_usd else 0.0
     return CostCertification(estimate_usd=estimate.total_usd, actual_usd=actual, variance_pct=round(variance, 2),
-                             within_budget=actual <= estimate.decision.budget_usd,
+                             within_budget=actual + orchestration_usd <= estimate.decision.budget_usd,
+                             orchestration_usd=round(orchestration_usd, 8),
                              budget_usd=estimate.decision.budget_usd, model_version=estimate.model_version,
                              audit_uri=audit_uri, decisions=audit_summary(audit_events or []))
 
@@ -42,8 +43,9 @@ def qa_summary(technical: TechnicalQAReport, semantic: SemanticQAReport, cut: Fi
 
 def build_manifest(job_id: str, deliverables: list[Deliverable], estimate: CostEstimate, clips: RenderedClips,
                    technical: TechnicalQAReport, semantic: SemanticQAReport, cut: FinalCut,
-                   lineage: dict[str, str], audit_uri: str, audit_events: list[dict]) -> DeliveryManifest:
-    return DeliveryManifest(job_id=job_id, delivered_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                   lineage: dict[str, str], audit_uri: str, audit_events: list[dict],
+                   orchestration_usd: float = 0.0) -> DeliveryManifest:
+    return DeliveryManifest(job_id=job_id, delivered_at=datetime.now(UTC).isoformat(timespec="seconds"),
                             deliverables=deliverables,
-                            cost=cost_certification(estimate, clips, audit_uri, audit_events),
+                            cost=cost_certification(estimate, clips, audit_uri, audit_events, orchestration_usd),
                             qa_summary=qa_summary(technical, semantic, cut), lineage=lineage)

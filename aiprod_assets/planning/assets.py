@@ -4,19 +4,24 @@
 import dagster as dg
 
 from aiprod_assets.contracts import ProductionManifest, SanitizedInput, ShotList
+from aiprod_assets.costing.audit import append_audit
 from aiprod_assets.partitions import jobs_partitions
 from aiprod_assets.planning.backends import BACKEND_VERSIONS, planned_backend
 from aiprod_assets.planning.profiles import render_profile
 from aiprod_assets.planning.shots import build_shot_list
+from resources.artifact_store import ArtifactStore
 from resources.creative_director import CreativeDirector
 from resources.policy import ProductionPolicy
 
 
 @dg.asset(partitions_def=jobs_partitions, group_name="planning", kinds={"json"})
-def production_manifest(sanitized_input: SanitizedInput,
-                        creative_director: CreativeDirector) -> dg.Output[ProductionManifest]:
+def production_manifest(sanitized_input: SanitizedInput, creative_director: CreativeDirector,
+                        store: ArtifactStore) -> dg.Output[ProductionManifest]:
     """Scenes with durations and consistency markers (style, characters, narrative), and which planner made them."""
     manifest = creative_director.plan(sanitized_input)
+    if manifest.usage is not None:
+        append_audit(store, manifest.job_id, "orchestration", planner=manifest.planner_version,
+                     cache_hit=manifest.cache_hit, **manifest.usage.model_dump())
     return dg.Output(manifest, metadata={
         "scenes": len(manifest.scenes),
         "duration_sec": manifest.duration_sec,
