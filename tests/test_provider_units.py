@@ -81,3 +81,15 @@ def test_journal_resumes_the_latest_live_task_for_the_same_spec_only(store):
 ])
 def test_a_shot_is_asked_of_a_provider_at_the_shortest_length_it_accepts(backend, shot_seconds, asked):
     assert requested_seconds(backend, shot_seconds) == asked
+
+
+def test_status_lists_each_provider_task_with_its_state_and_reason(store):
+    from aiprod_assets.cli.report import job_summary
+
+    journal = TaskJournal(store)
+    stuck = journal.submitted("job-b", "s01-01", "veo", "veo-3", "h1", "op-1")
+    journal.update("job-b", "s01-01", stuck, status="abandoned", reason="not finished after 900 s")
+    journal.submitted("job-b", "s02-01", "runway", "gen4.5", "h2", "task-9")
+    lines = job_summary(store, "job-b")
+    assert any(line.startswith("shot s01-01: veo task op-1 abandoned") and "900 s" in line for line in lines)
+    assert any(line.startswith("shot s02-01: runway task task-9 in flight") for line in lines)

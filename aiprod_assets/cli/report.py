@@ -1,7 +1,7 @@
 """What the CLI prints about a job: from the store and the Dagster instance."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 
@@ -17,6 +17,7 @@ from aiprod_assets.contracts import (
     TechnicalQAReport,
 )
 from aiprod_assets.intake.submission import REJECTED
+from aiprod_assets.rendering.providers.tasks import describe, job_tasks
 from resources.artifact_store import ArtifactStore
 
 STAGE_ASSETS = ("brief", "sanitized_input", "production_manifest", "shot_list", "cost_estimate",
@@ -35,7 +36,9 @@ def job_summary(store: ArtifactStore, job_id: str) -> list[str]:
         lines.append(f"complexity {sanitized.complexity.score:.2f} -> route {sanitized.route}")
     manifest = _load(store, job_id, "production_manifest", ProductionManifest)
     if manifest:
-        lines.append(f"{len(manifest.scenes)} scene(s), {manifest.duration_sec:.2f}s, planner {manifest.planner_version}")
+        lines.append(f"{len(manifest.scenes)} scene(s), {manifest.duration_sec:.2f}s, planner {manifest.planner_version}"
+                     + (f" ({'cached' if manifest.cache_hit else f'{manifest.usage.calls} call(s)'}, "
+                        f"${manifest.usage.orchestration_usd:.6f} in tokens)" if manifest.usage else ""))
     shots = _load(store, job_id, "shot_list", ShotList)
     if shots:
         lines.append(f"{len(shots.shots)} shot(s) at {shots.profile.width}x{shots.profile.height}@{shots.profile.fps}")
@@ -48,6 +51,7 @@ def job_summary(store: ArtifactStore, job_id: str) -> list[str]:
         rendered = sum(not c.reused for c in clips.clips)
         lines.append(f"{len(clips.clips)} clip(s) on {clips.device}: {rendered} rendered, "
                      f"{len(clips.clips) - rendered} reused; actual ${clips.total_cost_usd:.6f}")
+    lines += [describe(shot_id, task) for shot_id, task in job_tasks(store, job_id)]
     technical = _load(store, job_id, "technical_qa_report", TechnicalQAReport)
     semantic = _load(store, job_id, "semantic_qa_report", SemanticQAReport)
     if technical and semantic:
@@ -90,7 +94,7 @@ def asset_states(instance: dg.DagsterInstance, store: ArtifactStore, job_id: str
         records = instance.fetch_materializations(
             dg.AssetRecordsFilter(asset_key=dg.AssetKey(name), asset_partitions=[job_id]), limit=1).records
         if records:
-            stamp = datetime.fromtimestamp(records[0].timestamp, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+            stamp = datetime.fromtimestamp(records[0].timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
             states.append((name, f"materialized {stamp}"))
         elif store.exists(f"jobs/{job_id}/{name}.json"):
             states.append((name, "stored (no materialization in this Dagster home)"))

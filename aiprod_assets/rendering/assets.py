@@ -79,6 +79,7 @@ def rendered_clips(context: dg.AssetExecutionContext, shot_list: ShotList, cost_
         "clips_rendered": sum(not c.reused for c in clips),
         "clips_reused": sum(c.reused for c in clips),
         "remediation_renders": sum(max(0, len(c.qa_attempts) - 1) for c in clips),
+        "provider_clips": sum(c.provider_task_id is not None for c in clips),
         "device": device,
         "contact_sheet": dg.MetadataValue.md(
             f"![contact sheet](data:image/png;base64,{base64.b64encode(sheet).decode()})"),

@@ -58,3 +58,20 @@ class TaskJournal:
         others = [t for t in record.tasks if not (t.provider == task.provider and t.task_id == task.task_id)]
         record.tasks = [*others, task]
         self.store.put_bytes(tasks_key(job_id, shot_id), pretty_json(record).encode())
+
+
+def job_tasks(store, job_id: str) -> list[tuple[str, ProviderTask]]:
+    """Every provider task of a job as (shot_id, task), shot by shot in submission order."""
+    found = []
+    for key in store.list_keys(f"providers/{job_id}/"):
+        record = ProviderTasks.model_validate_json(store.get_bytes(key))
+        found += [(record.shot_id, task) for task in record.tasks]
+    return found
+
+
+def describe(shot_id: str, task: ProviderTask) -> str:
+    state = {"submitted": "in flight", "succeeded": "done"}.get(task.status, task.status)
+    line = f"shot {shot_id}: {task.provider} task {task.task_id} {state} (submitted {task.submitted_at})"
+    if task.reason:
+        line += f": {task.reason}"
+    return line + (", cancelled" if task.cancelled else "")
