@@ -100,9 +100,15 @@ class ProviderServer:
 
 
 class VeoServer(ProviderServer):
-    """Vertex AI: predictLongRunning starts an operation, fetchPredictOperation polls it."""
+    """Vertex AI: predictLongRunning starts an operation, fetchPredictOperation polls it. The video comes
+    inline, or at ``video_uri`` (gs:// or this server's /files/ when set to "http")."""
+
+    video_uri: str | None = None
 
     def route(self, method, path, body):
+        if path.startswith("/files/"):
+            self.calls["download"] += 1
+            return 200, {}, self.video
         if path.endswith(":predictLongRunning"):
             self.calls["create"] += 1
             self.bodies.append(body)
@@ -123,10 +129,15 @@ class VeoServer(ProviderServer):
                 return 200, {}, {"name": name, "done": True, "response": {
                     "@type": "type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse",
                     "raiMediaFilteredCount": 1, "raiMediaFilteredReasons": [self.script.refuse], "videos": []}}
-            self.calls["download"] += 1
+            if self.video_uri is None:
+                self.calls["download"] += 1
+                video = {"bytesBase64Encoded": base64.b64encode(self.video).decode(), "mimeType": "video/mp4"}
+            else:
+                uri = f"{self.base_url}/files/{name.rsplit('/', 1)[-1]}.mp4" if self.video_uri == "http" else self.video_uri
+                video = {"gcsUri": uri, "mimeType": "video/mp4"}
             return 200, {}, {"name": name, "done": True, "response": {
                 "@type": "type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse",
-                "videos": [{"bytesBase64Encoded": base64.b64encode(self.video).decode(), "mimeType": "video/mp4"}]}}
+                "videos": [video]}}
         return 404, {}, {"error": {"code": 404, "message": f"no route {method} {path}"}}
 
 

@@ -18,7 +18,7 @@ from tests.provider_fixtures import (
     remote_backend,
     request_for,
 )
-from tests.provider_servers import SERVERS, Script
+from tests.provider_servers import SERVERS, Script, VeoServer
 
 PROVIDERS = sorted(SERVERS)
 KEYS = {"veo": "test-veo-key", "runway": "test-runway-key", "replicate": "test-replicate-key"}
@@ -102,3 +102,22 @@ def test_a_content_policy_refusal_moves_to_the_next_backend_and_keeps_the_reason
     assert first.retryable is False and "ContentPolicyRefusal" in first.error and "violence" in first.error
     [task] = TaskJournal(store).load("provider-job", shot.shot_id).tasks
     assert task.status == "failed" and "violence" in task.reason
+
+
+@pytest.mark.parametrize("where", ["http", "gs"])
+def test_veo_output_by_uri_downloads_over_https_or_from_cloud_storage(where, video, tmp_path, store):
+    from tests.gcs_emulator import client, running_emulator
+
+    shot = provider_shot()
+    with running_emulator(), VeoServer(video) as server:
+        server.video_uri = "http"
+        if where == "gs":
+            bucket = client().create_bucket("veo-output")
+            bucket.blob("renders/op-1.mp4").upload_from_string(video)
+            server.video_uri = "gs://veo-output/renders/op-1.mp4"
+        result = remote_backend("veo", server.base_url, store).render(request_for(tmp_path, shot, "veo"))
+    assert result.source_path.read_bytes() == video
+    assert server.calls["download"] == (1 if where == "http" else 0)
+    # An https download carries the API key the way the Gemini API expects it.
+    if where == "http":
+        assert server.headers_seen[-1].get("x-goog-api-key") == KEYS["veo"]

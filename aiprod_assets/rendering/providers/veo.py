@@ -97,7 +97,7 @@ class VeoAdapter:
             from google.cloud import storage
 
             bucket, _, key = video.uri.removeprefix("gs://").partition("/")
-            storage.Client().bucket(bucket).blob(key).download_to_filename(str(path))
+            storage.Client(project=self.project).bucket(bucket).blob(key).download_to_filename(str(path))
         elif video.uri:
             headers = {"x-goog-api-key": self.api_key} if self.api_key else {}
             download_url(self.name, video.uri, path, self.http_timeout_sec, headers)
