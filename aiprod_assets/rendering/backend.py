@@ -57,6 +57,13 @@ class RenderResult:
     notes: tuple[str, ...] = ()
 
 
+def clip_metadata(job_id: str, shot: Shot, backend_version: str) -> tuple[str, str]:
+    """The title and comment every clip carries, naming its job and shot (DESIGN.md §6)."""
+    title = f"{job_id} {shot.shot_id}"
+    comment = f"aiprod job {job_id} shot {shot.shot_id} backend {backend_version} spec {shot.spec_hash}"
+    return title, comment
+
+
 class RenderBackend(Protocol):
     name: str
     version: str

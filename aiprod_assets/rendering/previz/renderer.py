@@ -9,17 +9,12 @@ from pathlib import Path
 
 from aiprod_assets.contracts import RenderProfile, Shot
 from aiprod_assets.media.encode import ClipWriter, choose_encoder
+from aiprod_assets.rendering.backend import clip_metadata
 from aiprod_assets.rendering.previz.audio import audio_bed
 from aiprod_assets.rendering.previz.scene import PrevizScene
 
 PREVIZ_VERSION = "previz-1"
 FRAMES_AHEAD = 4
-
-
-def clip_metadata(job_id: str, shot: Shot, backend_version: str) -> tuple[str, str]:
-    title = f"{job_id} {shot.shot_id}"
-    comment = f"aiprod job {job_id} shot {shot.shot_id} backend {backend_version} spec {shot.spec_hash}"
-    return title, comment
 
 
 def render_previz_clip(job_id: str, shot: Shot, profile: RenderProfile, out_path: Path, device) -> float:

@@ -23,8 +23,8 @@ from aiprod_assets.rendering.backend import (
     RenderResult,
     RetryableRenderError,
     TaskAbandoned,
+    clip_metadata,
 )
-from aiprod_assets.rendering.previz.renderer import clip_metadata
 from aiprod_assets.rendering.providers.conform import conform_clip
 from aiprod_assets.rendering.providers.errors import ContentPolicyRefusal
 from aiprod_assets.rendering.providers.rate_limit import RateLimiter
