@@ -26,6 +26,7 @@ class Script:
     polls_before_done: int = 2
     never_finish: bool = False
     refuse: str | None = None
+    download_faults: list[int] = field(default_factory=list)  # statuses answered to downloads first
 
 
 class ProviderServer:
@@ -171,6 +172,8 @@ class RunwayServer(ProviderServer):
             return 204, {}, b""
         if path.startswith("/files/"):
             self.calls["download"] += 1
+            if self.script.download_faults:
+                return self.script.download_faults.pop(0), {}, b"AccessDenied: Request has expired"
             return 200, {}, self.video
         return 404, {}, {"error": f"no route {method} {path}"}
 

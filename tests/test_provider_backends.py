@@ -121,3 +121,11 @@ def test_veo_output_by_uri_downloads_over_https_or_from_cloud_storage(where, vid
     # An https download carries the API key the way the Gemini API expects it.
     if where == "http":
         assert server.headers_seen[-1].get("x-goog-api-key") == KEYS["veo"]
+
+
+def test_an_expired_output_url_is_fetched_again_after_polling_the_same_task(video, tmp_path, store):
+    shot = provider_shot()
+    with SERVERS["runway"](video, Script(polls_before_done=0, download_faults=[403])) as server:
+        rendered = _render([remote_backend("runway", server.base_url, store)], tmp_path, shot, [])
+    assert rendered.backend == "runway" and "expired" in rendered.attempts[0].error
+    assert dict(server.calls) == {"create": 1, "poll": 2, "download": 2}

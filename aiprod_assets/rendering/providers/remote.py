@@ -17,6 +17,7 @@ from typing import Literal, Protocol
 
 from aiprod_assets.contracts import ProviderTask
 from aiprod_assets.planning.backends import requested_seconds
+from aiprod_assets.planning.shots import compute_spec_hash
 from aiprod_assets.rendering.backend import (
     RenderError,
     RenderRequest,
@@ -82,11 +83,14 @@ class RemoteBackend:
         started = time.perf_counter()
         shot = request.shot
         seconds = requested_seconds(self.name, shot.spec.duration_sec)
-        task = self.journal.resumable(request.job_id, shot.shot_id, self.name, request.spec_hash)
+        # Tasks are keyed by the clip's spec_hash: one render of this shot on this backend, one task.
+        spec_hash = request.spec_hash or compute_spec_hash(shot.spec, shot.seed, self.name, self.version,
+                                                           request.profile)
+        task = self.journal.resumable(request.job_id, shot.shot_id, self.name, spec_hash)
         if task is None:
             task_id = self._call(self.adapter.submit, request, seconds)
-            task = self.journal.submitted(request.job_id, shot.shot_id, self.name, self.version,
-                                          request.spec_hash, task_id)
+            task = self.journal.submitted(request.job_id, shot.shot_id, self.name, self.version, spec_hash,
+                                          task_id)
             self.on_event(f"shot {shot.shot_id}: {self.name} task {task_id} submitted ({seconds:g} s clip)")
         else:
             self.on_event(f"shot {shot.shot_id}: resuming {self.name} task {task.task_id} ({task.status})")
