@@ -10,9 +10,7 @@ Target: conform <= 1.5x the plain transcode.
 """
 
 import argparse
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import av
@@ -22,6 +20,7 @@ from aiprod_assets.media.encode import ClipWriter
 from aiprod_assets.planning.profiles import render_profile
 from aiprod_assets.rendering.providers.conform import conform_clip
 from bench.render import bench_shot
+from bench.timing import interleaved_medians, ratio_line
 
 TARGET_RATIO = 1.5
 
@@ -58,22 +57,16 @@ def main() -> None:
     args = parser.parse_args()
     profile = render_profile("1080p", "16:9", 30)
     shot = bench_shot(args.seconds * 30)
-    plain_times, conform_times = [], []
     with tempfile.TemporaryDirectory() as tmp:
         source = provider_clip(Path(tmp) / "provider.mp4", args.seconds)
-        for _ in range(args.rounds):
-            started = time.perf_counter()
-            plain_transcode(source, Path(tmp) / "plain.mp4", profile)
-            plain_times.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            report = conform_clip(source, Path(tmp) / "conformed.mp4", shot, profile, "t", "c")
-            conform_times.append(time.perf_counter() - started)
-    plain_s, conform_s = statistics.median(plain_times), statistics.median(conform_times)
+        plain_s, conform_s, report = interleaved_medians(
+            args.rounds, lambda: plain_transcode(source, Path(tmp) / "plain.mp4", profile),
+            lambda: conform_clip(source, Path(tmp) / "conformed.mp4", shot, profile, "t", "c"))
     ratio = conform_s / plain_s
     print(f"{args.seconds}s of 1280x720@24 to 1920x1080@30, rounds: {args.rounds}; conform: {'; '.join(report.actions)}")
     print(f"plain transcode: {plain_s / args.seconds:.3f}s per second of video")
     print(f"conform:         {conform_s / args.seconds:.3f}s per second of video")
-    print(f"ratio conform / transcode: {ratio:.2f}x (target <= {TARGET_RATIO}x: {'met' if ratio <= TARGET_RATIO else 'NOT met'})")
+    print(ratio_line("conform / transcode", ratio, TARGET_RATIO))
 
 
 if __name__ == "__main__":

@@ -7,9 +7,7 @@ Target: technical QA <= 1.5x the plain decode.
 """
 
 import argparse
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import av
@@ -19,6 +17,7 @@ from aiprod_assets.planning.profiles import render_profile
 from aiprod_assets.qa.technical import Expectations, check_file
 from aiprod_assets.rendering.previz.renderer import render_previz_clip
 from bench.render import bench_shot
+from bench.timing import interleaved_medians, ratio_line
 
 TARGET_RATIO = 1.5
 
@@ -40,24 +39,17 @@ def main() -> None:
     args = parser.parse_args()
     profile = render_profile("1080p", "16:9", 30)
     shot = bench_shot(args.seconds * 30)
-    decode_times, qa_times = [], []
     with tempfile.TemporaryDirectory() as tmp:
         clip = Path(tmp) / "clip.mp4"
         render_previz_clip("bench", shot, profile, clip, torch.device("cpu"))
         expect = Expectations(profile, target_duration_sec=args.seconds)
-        for _ in range(args.rounds):
-            started = time.perf_counter()
-            plain_decode(clip)
-            decode_times.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            checks = check_file(clip, expect)
-            qa_times.append(time.perf_counter() - started)
-    decode_s, qa_s = statistics.median(decode_times), statistics.median(qa_times)
+        decode_s, qa_s, checks = interleaved_medians(args.rounds, lambda: plain_decode(clip),
+                                                     lambda: check_file(clip, expect))
     ratio = qa_s / decode_s
     print(f"{args.seconds}s of 1920x1080@30, rounds: {args.rounds}; {sum(c.passed for c in checks)}/{len(checks)} checks pass")
     print(f"plain PyAV decode:  {decode_s / args.seconds:.3f}s per second of video")
     print(f"technical QA:       {qa_s / args.seconds:.3f}s per second of video")
-    print(f"ratio QA / decode: {ratio:.2f}x (target <= {TARGET_RATIO}x: {'met' if ratio <= TARGET_RATIO else 'NOT met'})")
+    print(ratio_line("QA / decode", ratio, TARGET_RATIO))
 
 
 if __name__ == "__main__":

@@ -7,9 +7,7 @@ medians is the number to watch. Target on the CPU: render+encode <= 1.5x the pla
 """
 
 import argparse
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import torch
@@ -20,6 +18,7 @@ from aiprod_assets.planning.profiles import render_profile
 from aiprod_assets.rendering.previz.audio import audio_bed
 from aiprod_assets.rendering.previz.renderer import render_previz_clip
 from aiprod_assets.rendering.previz.scene import PrevizScene
+from bench.timing import interleaved_medians, ratio_line
 
 TARGET_RATIO = 1.5
 
@@ -44,24 +43,20 @@ def main() -> None:
     scene = PrevizScene(shot.spec, profile, shot.seed, device)
     premade = [scene.frame(i) for i in range(args.frames)]
     audio = audio_bed(shot.spec, profile, shot.seed)
-    plain, rendered = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        for _ in range(args.rounds):
-            started = time.perf_counter()
+        def plain_encode() -> None:
             with ClipWriter(Path(tmp) / "plain.mp4", profile, "bench", "plain encode", audio) as writer:
                 for frame in premade:
                     writer.write_video(frame)
-            plain.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            render_previz_clip("bench", shot, profile, Path(tmp) / "previz.mp4", device)
-            rendered.append(time.perf_counter() - started)
-    plain_s, rendered_s = statistics.median(plain), statistics.median(rendered)
+
+        plain_s, rendered_s, _ = interleaved_medians(
+            args.rounds, plain_encode,
+            lambda: render_previz_clip("bench", shot, profile, Path(tmp) / "previz.mp4", device))
     ratio = rendered_s / plain_s
     print(f"frames: {args.frames} at 1920x1080@30, rounds: {args.rounds}, torch threads: {torch.get_num_threads()}")
     print(f"plain libx264 encode of pre-made frames: {plain_s:.2f}s ({args.frames / plain_s:.1f} fps)")
     print(f"previz render + encode:                  {rendered_s:.2f}s ({args.frames / rendered_s:.1f} fps)")
-    print(f"ratio render+encode / plain encode: {ratio:.2f}x (target <= {TARGET_RATIO}x: "
-          f"{'met' if ratio <= TARGET_RATIO else 'NOT met'})")
+    print(ratio_line("render+encode / plain encode", ratio, TARGET_RATIO))
 
 
 if __name__ == "__main__":

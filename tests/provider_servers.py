@@ -29,16 +29,12 @@ class Script:
     download_faults: list[int] = field(default_factory=list)  # statuses answered to downloads first
 
 
-class ProviderServer:
-    """Subclasses answer ``route``; this runs the server and keeps the counts."""
+class LocalServer:
+    """An HTTP server on 127.0.0.1 in a thread; subclasses answer ``route`` with (status, headers, payload),
+    payload bytes (sent as video/mp4) or JSON. Every request's headers are kept in ``headers_seen``."""
 
-    def __init__(self, video: bytes, script: Script | None = None):
-        self.video, self.script = video, script or Script()
-        self.calls: Counter = Counter()
-        self.bodies: list[dict] = []
+    def __init__(self):
         self.headers_seen: list[dict] = []
-        self.polls: Counter = Counter()
-        self.ids = itertools.count(1)
         self.lock = threading.Lock()
         server = self
 
@@ -79,6 +75,21 @@ class ProviderServer:
         self.httpd.shutdown()
         self.httpd.server_close()
 
+    def route(self, method: str, path: str, body: dict) -> tuple[int, dict, object]:
+        raise NotImplementedError
+
+
+class ProviderServer(LocalServer):
+    """A provider's task API: subclasses answer ``route``; this keeps the counts and plays the script."""
+
+    def __init__(self, video: bytes, script: Script | None = None):
+        super().__init__()
+        self.video, self.script = video, script or Script()
+        self.calls: Counter = Counter()
+        self.bodies: list[dict] = []
+        self.polls: Counter = Counter()
+        self.ids = itertools.count(1)
+
     def fault(self, kind: str) -> tuple[int, dict, dict] | None:
         """The next scripted HTTP error for a create or a poll, if any is left."""
         faults = self.script.create_faults if kind == "create" else self.script.poll_faults
@@ -95,9 +106,6 @@ class ProviderServer:
         if self.script.never_finish or n <= self.script.polls_before_done:
             return "queued" if n == 1 else "running"
         return "refused" if self.script.refuse else "done"
-
-    def route(self, method: str, path: str, body: dict) -> tuple[int, dict, object]:
-        raise NotImplementedError
 
 
 class VeoServer(ProviderServer):
@@ -221,57 +229,27 @@ class ReplicateServer(ProviderServer):
 SERVERS = {"veo": VeoServer, "runway": RunwayServer, "replicate": ReplicateServer}
 
 
-class GeminiServer:
+class GeminiServer(LocalServer):
     """The Gemini API's generateContent: answers in order (the last one repeats), with token counts;
     an answer given as (status, headers) is that HTTP error instead."""
 
     def __init__(self, answers: list):
+        super().__init__()
         self.answers = list(answers)
         self.requests: list[dict] = []
         self.keys: list[str] = []
-        server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)))
-                if not self.path.endswith(":generateContent"):
-                    return self._send(404, {"error": {"code": 404, "message": f"no route {self.path}"}})
-                server.requests.append(body)
-                server.keys.append(self.headers.get("x-goog-api-key", ""))
-                text = server.answers[min(len(server.requests), len(server.answers)) - 1]
-                if isinstance(text, tuple):  # (status, headers): an HTTP error instead of an answer
-                    status, headers = text
-                    return self._send(status, {"error": {"code": status, "message": f"scripted {status}",
-                                                         "status": "UNAVAILABLE"}}, headers)
-                self._send(200, {"candidates": [{"content": {"role": "model", "parts": [{"text": text}]},
-                                                 "finishReason": "STOP"}],
-                                 "usageMetadata": {"promptTokenCount": 1200, "candidatesTokenCount": 400,
-                                                   "totalTokenCount": 1600}})
-
-            def _send(self, status, payload, headers=None):
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def route(self, method, path, body):
+        if not path.endswith(":generateContent"):
+            return 404, {}, {"error": {"code": 404, "message": f"no route {method} {path}"}}
+        self.requests.append(body)
+        self.keys.append(self.headers_seen[-1].get("x-goog-api-key", ""))
+        answer = self.answers[min(len(self.requests), len(self.answers)) - 1]
+        if isinstance(answer, tuple):  # (status, headers): an HTTP error instead of an answer
+            status, headers = answer
+            return status, headers, {"error": {"code": status, "message": f"scripted {status}",
+                                               "status": "UNAVAILABLE"}}
+        return 200, {}, {"candidates": [{"content": {"role": "model", "parts": [{"text": answer}]},
+                                         "finishReason": "STOP"}],
+                         "usageMetadata": {"promptTokenCount": 1200, "candidatesTokenCount": 400,
+                                           "totalTokenCount": 1600}}

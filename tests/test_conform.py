@@ -28,7 +28,7 @@ def test_a_24fps_larger_silent_clip_is_conformed_and_passes_technical_qa(tmp_pat
     assert (media.width, media.height) == (640, 360)
     assert sum(1 for _ in video_frames(out)) == 75
     assert abs(integrated_loudness(audio_samples(out)) - PROFILE.loudness_lufs) < 1.0
-    assert report.source.fps == 24 and not report.source.has_audio
+    assert report.source.average_fps == 24 and report.source.audio_codec is None
     assert any("audio bed" in a for a in report.actions) and any("trimmed" in a for a in report.actions)
     assert any("24 to 30 fps" in a for a in report.actions)
 

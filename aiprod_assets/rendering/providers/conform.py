@@ -20,6 +20,7 @@ from aiprod_assets.contracts import RenderProfile, Shot
 from aiprod_assets.media.decode import audio_samples
 from aiprod_assets.media.encode import ClipWriter
 from aiprod_assets.media.loudness import integrated_loudness, normalize_loudness
+from aiprod_assets.media.probe import MediaInfo, probe
 from aiprod_assets.rendering.backend import ShotFatalError
 from aiprod_assets.rendering.previz.audio import audio_bed
 
@@ -30,32 +31,15 @@ MIN_AUDIO_COVERAGE = 0.9
 
 
 @dataclass
-class SourceInfo:
-    width: int
-    height: int
-    fps: float
-    duration_sec: float
-    has_audio: bool
-
-
-@dataclass
 class ConformReport:
-    source: SourceInfo
+    source: MediaInfo
     actions: list[str] = field(default_factory=list)
 
 
-def probe_source(path: Path) -> SourceInfo:
-    """Size, rate and length from the packets alone: no decoding."""
+def probe_source(path: Path) -> MediaInfo:
+    """Size, rate, length and tracks from the packets alone; an unreadable file is the provider's fault."""
     try:
-        with av.open(str(path)) as container:
-            stream = container.streams.video[0]
-            base = stream.time_base
-            ends = [float((p.pts + (p.duration or 0)) * base) for p in container.demux(stream)
-                    if p.pts is not None and p.size]
-            rate = float(stream.average_rate or stream.guessed_rate or 0)
-            return SourceInfo(width=stream.codec_context.width, height=stream.codec_context.height, fps=rate,
-                              duration_sec=max(ends) - float((stream.start_time or 0) * base) if ends else 0.0,
-                              has_audio=bool(container.streams.audio))
+        return probe(path)
     except (av.FFmpegError, IndexError) as err:
         raise ShotFatalError(f"provider output is not a readable video: {err}") from err
 
@@ -90,7 +74,7 @@ def _timed_frames(path: Path) -> Iterator[tuple[float, av.VideoFrame]]:
             yield time - start, frame
 
 
-def conformed_frames(path: Path, info: SourceInfo, frames: int, profile: RenderProfile,
+def conformed_frames(path: Path, info: MediaInfo, frames: int, profile: RenderProfile,
                      time_scale: float) -> Iterator[np.ndarray]:
     """``frames`` pictures at the profile's rate: output time t shows the source at t * time_scale."""
     width, height = fit_inside(info.width, info.height, profile.width, profile.height)
@@ -112,13 +96,14 @@ def conformed_frames(path: Path, info: SourceInfo, frames: int, profile: RenderP
         yield picture
 
 
-def conformed_audio(path: Path, info: SourceInfo, shot: Shot, profile: RenderProfile,
+def conformed_audio(path: Path, info: MediaInfo, shot: Shot, profile: RenderProfile,
                     report: ConformReport) -> np.ndarray:
     needed = shot.spec.frames * profile.audio_sample_rate // profile.fps
-    samples = audio_samples(path, profile.audio_sample_rate) if info.has_audio else np.zeros((2, 0), np.float32)
+    has_audio = info.audio_codec is not None
+    samples = audio_samples(path, profile.audio_sample_rate) if has_audio else np.zeros((2, 0), np.float32)
     usable = samples.shape[1] >= MIN_AUDIO_COVERAGE * needed and integrated_loudness(samples) > SILENT_LUFS
     if not usable:
-        report.actions.append("audio bed added: " + ("no audio track" if not info.has_audio
+        report.actions.append("audio bed added: " + ("no audio track" if not has_audio
                                                      else "source audio silent or too short"))
         return audio_bed(shot.spec, profile, shot.seed)
     samples = samples[:, :needed]
@@ -142,8 +127,8 @@ def conform_clip(source: Path, out: Path, shot: Shot, profile: RenderProfile, ti
         report.actions.append(f"scaled {info.width}x{info.height} to {fitted[0]}x{fitted[1]}"
                               + (f", padded to {profile.width}x{profile.height}"
                                  if fitted != (profile.width, profile.height) else ""))
-    if abs(info.fps - profile.fps) > 0.01:
-        report.actions.append(f"frame rate {info.fps:g} to {profile.fps} fps")
+    if abs(info.average_fps - profile.fps) > 0.01:
+        report.actions.append(f"frame rate {info.average_fps:g} to {profile.fps} fps")
     if info.duration_sec > needed_sec + 0.5 / profile.fps:
         report.actions.append(f"trimmed {info.duration_sec:.2f} s to {needed_sec:.2f} s")
     elif time_scale < 1.0:
