@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -37,3 +38,17 @@ def seed_of(value: Any) -> int:
 def pretty_json(model: BaseModel) -> str:
     """The stored form of an artefact: stable key order, indented for a person."""
     return json.dumps(model.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def compute_spec_hash(spec: BaseModel, seed: int, backend: str, backend_version: str, profile: BaseModel) -> str:
+    """DESIGN.md §3: a shot's spec and seed, the backend and its version, and the render profile."""
+    return digest_of({"spec": spec.model_dump(mode="json"), "seed": seed, "backend": backend,
+                      "backend_version": backend_version, "profile": profile.model_dump(mode="json")})

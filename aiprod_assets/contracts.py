@@ -1,19 +1,19 @@
 """Pydantic models for every artefact in the asset graph (DESIGN.md §1, §3, §8).
 
 Every model forbids unknown fields and carries a ``schema_version`` so a stored
-JSON file says which shape it has. Later stages fill in the models declared
-here; nothing in this module imports Dagster.
+JSON file says which shape it has. Nothing in this module imports Dagster.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = 1
 
 Resolution = Literal["360p", "720p", "1080p"]
+FrameRate = Literal[24, 25, 30]
 AspectRatio = Literal["16:9", "9:16", "1:1"]
 Route = Literal["fast_track", "full"]
 CameraMove = Literal["static", "pan", "tilt", "zoom_in", "zoom_out", "dolly", "orbit"]
@@ -21,11 +21,10 @@ Lighting = Literal["natural", "high-key", "low-key", "golden-hour", "night", "st
 Transition = Literal["cut", "crossfade"]
 BudgetDecisionKind = Literal["approved", "downgraded", "rejected"]
 
-KNOWN_BACKENDS: tuple[str, ...] = ("previz", "veo", "runway", "replicate")
-RESOLUTIONS: tuple[str, ...] = ("360p", "720p", "1080p")
-FRAME_RATES: tuple[int, ...] = (24, 25, 30)
-ASPECT_RATIOS: tuple[str, ...] = ("16:9", "9:16", "1:1")
-LIGHTINGS: tuple[str, ...] = ("natural", "high-key", "low-key", "golden-hour", "night", "studio", "overcast", "neon")
+RESOLUTIONS: tuple[str, ...] = get_args(Resolution)
+FRAME_RATES: tuple[int, ...] = get_args(FrameRate)
+ASPECT_RATIOS: tuple[str, ...] = get_args(AspectRatio)
+LIGHTINGS: tuple[str, ...] = get_args(Lighting)
 
 
 class Model(BaseModel):
@@ -62,7 +61,7 @@ class BriefSpec(Model):
     style: Style = Field(default_factory=Style)
     characters: list[Character] = Field(default_factory=list)
     resolution: Resolution = "1080p"
-    fps: int = 30
+    fps: FrameRate = 30
     aspect_ratio: AspectRatio = "16:9"
     backends: list[str] = Field(default_factory=lambda: ["previz"])
     deliver_to: str | None = None
@@ -154,6 +153,14 @@ class PlannerUsage(Model):
     input_tokens: int
     output_tokens: int
     orchestration_usd: float
+
+
+class ModelAnswer(Model):
+    """One answer of a language model: its text and the tokens it cost."""
+
+    text: str | None
+    input_tokens: int = 0
+    output_tokens: int = 0
 
 
 class ProductionManifest(Artefact):
@@ -272,7 +279,7 @@ class CostEstimate(Artefact):
     decision: BudgetDecision
 
 
-# --- rendering, QA, delivery (filled in by later stages) ----------------------
+# --- rendering, QA, delivery ------------------------------------------------
 
 
 class QAAttempt(Model):
@@ -352,6 +359,14 @@ class ShotSemanticScore(Model):
     reasons: list[str] = Field(default_factory=list)
 
 
+class JudgeVerdict(Model):
+    """What a vision judge says of a shot."""
+
+    score: float
+    reasons: list[str]
+    model: str
+
+
 class SemanticQAReport(Artefact):
     job_id: str
     shots: list[ShotSemanticScore]
@@ -367,6 +382,10 @@ class FinalCut(Artefact):
     duration_sec: float
     shot_ids: list[str]
     qa: list[CheckResult] = Field(default_factory=list)
+
+
+# How long a deliverable's signed URL lives: GCS's V4 maximum, 7 days.
+SIGNED_URL_SECONDS = 7 * 24 * 3600
 
 
 class Deliverable(Model):
@@ -463,8 +482,9 @@ class CostModelBacktest(Artefact):
     reason: str = ""
 
 
-# The IO manager stores each asset as JSON under its name and needs the model to read it back.
-MODEL_BY_ASSET: dict[str, type[Artefact]] = {
+# Every stored asset by name, with the model that reads it back. A job's assets are in the order the
+# graph makes them: the CLI's status lists them so, and delivery's lineage is every one before it.
+JOB_ASSETS: dict[str, type[Artefact]] = {
     "brief": BriefRecord,
     "sanitized_input": SanitizedInput,
     "production_manifest": ProductionManifest,
@@ -475,10 +495,13 @@ MODEL_BY_ASSET: dict[str, type[Artefact]] = {
     "semantic_qa_report": SemanticQAReport,
     "final_cut": FinalCut,
     "delivery_manifest": DeliveryManifest,
+}
+COST_ASSETS: dict[str, type[Artefact]] = {
     "pricing_table": PricingTable,
     "cost_model": CostModel,
     "cost_model_backtest": CostModelBacktest,
 }
+MODEL_BY_ASSET: dict[str, type[Artefact]] = {**JOB_ASSETS, **COST_ASSETS}
 
 
 ProviderTaskStatus = Literal["submitted", "succeeded", "failed", "abandoned"]

@@ -5,6 +5,7 @@ import dagster as dg
 
 from aiprod_assets.costing import assets as costing_assets
 from aiprod_assets.costing import model_assets
+from aiprod_assets.costing.ledger_io import LedgerIOManager
 from aiprod_assets.delivery import assets as delivery_assets
 from aiprod_assets.intake import assets as intake_assets
 from aiprod_assets.partitions import PRODUCTION_JOB
@@ -16,7 +17,6 @@ from resources.artifact_store import ArtifactStore
 from resources.deployment import deployment_resources
 from resources.gpu import TorchDevice
 from resources.json_io_manager import JsonIOManager
-from resources.ledger_io_manager import LedgerIOManager
 from resources.store_factory import make_store
 from sensors.brief_sensor import brief_upload_sensor
 
@@ -28,7 +28,7 @@ governance_assets = dg.load_assets_from_modules([model_assets])
 production_job = dg.define_asset_job(
     PRODUCTION_JOB,
     selection=dg.AssetSelection.assets(*job_assets),
-    description="A whole production job for one brief, from intake to the last stage built.",
+    description="A whole production job for one brief, from intake to delivery.",
 )
 
 
@@ -42,7 +42,7 @@ def build_definitions(store: ArtifactStore | None = None, **overrides) -> dg.Def
         "gpu": gpu,
         "ledger_io_manager": LedgerIOManager(store=store),
         # Backends, planner and vision judge as this deployment's environment switches them on.
-        **deployment_resources(store, gpu),
+        **deployment_resources(gpu),
     }
     resources.update(overrides)
     return dg.Definitions(

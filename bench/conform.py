@@ -9,7 +9,6 @@ in this process, interleaved; the ratio of medians is the number to watch.
 Target: conform <= 1.5x the plain transcode.
 """
 
-import argparse
 import tempfile
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from aiprod_assets.media.encode import ClipWriter
 from aiprod_assets.planning.profiles import render_profile
 from aiprod_assets.rendering.providers.conform import conform_clip
 from bench.render import bench_shot
-from bench.timing import interleaved_medians, ratio_line
+from bench.timing import bench_arguments, interleaved_medians, print_comparison
 
 TARGET_RATIO = 1.5
 
@@ -51,10 +50,7 @@ def plain_transcode(source: Path, out: Path, profile) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=int, default=4)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
+    args = bench_arguments(__doc__, seconds=4, rounds=3)
     profile = render_profile("1080p", "16:9", 30)
     shot = bench_shot(args.seconds * 30)
     with tempfile.TemporaryDirectory() as tmp:
@@ -62,11 +58,11 @@ def main() -> None:
         plain_s, conform_s, report = interleaved_medians(
             args.rounds, lambda: plain_transcode(source, Path(tmp) / "plain.mp4", profile),
             lambda: conform_clip(source, Path(tmp) / "conformed.mp4", shot, profile, "t", "c"))
-    ratio = conform_s / plain_s
-    print(f"{args.seconds}s of 1280x720@24 to 1920x1080@30, rounds: {args.rounds}; conform: {'; '.join(report.actions)}")
-    print(f"plain transcode: {plain_s / args.seconds:.3f}s per second of video")
-    print(f"conform:         {conform_s / args.seconds:.3f}s per second of video")
-    print(ratio_line("conform / transcode", ratio, TARGET_RATIO))
+    print_comparison(
+        f"{args.seconds}s of 1280x720@24 to 1920x1080@30, rounds: {args.rounds}; conform: {'; '.join(report.actions)}",
+        ("plain transcode", f"{plain_s / args.seconds:.3f}s per second of video"),
+        ("conform", f"{conform_s / args.seconds:.3f}s per second of video"),
+        "conform / transcode", conform_s / plain_s, TARGET_RATIO)
 
 
 if __name__ == "__main__":

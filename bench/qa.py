@@ -1,12 +1,11 @@
 """Technical QA time per second of 1080p30 video, against a plain PyAV decode of the same file.
 
-    python bench/qa.py [--seconds 6] [--rounds 3]
+    python -m bench.qa [--seconds 6] [--rounds 3]
 
 Both run in this process, interleaved; the ratio of medians is the number to watch.
 Target: technical QA <= 1.5x the plain decode.
 """
 
-import argparse
 import tempfile
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from aiprod_assets.planning.profiles import render_profile
 from aiprod_assets.qa.technical import Expectations, check_file
 from aiprod_assets.rendering.previz.renderer import render_previz_clip
 from bench.render import bench_shot
-from bench.timing import interleaved_medians, ratio_line
+from bench.timing import bench_arguments, interleaved_medians, print_comparison
 
 TARGET_RATIO = 1.5
 
@@ -33,10 +32,7 @@ def plain_decode(path: Path) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=int, default=6)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
+    args = bench_arguments(__doc__, seconds=6, rounds=3)
     profile = render_profile("1080p", "16:9", 30)
     shot = bench_shot(args.seconds * 30)
     with tempfile.TemporaryDirectory() as tmp:
@@ -45,11 +41,11 @@ def main() -> None:
         expect = Expectations(profile, target_duration_sec=args.seconds)
         decode_s, qa_s, checks = interleaved_medians(args.rounds, lambda: plain_decode(clip),
                                                      lambda: check_file(clip, expect))
-    ratio = qa_s / decode_s
-    print(f"{args.seconds}s of 1920x1080@30, rounds: {args.rounds}; {sum(c.passed for c in checks)}/{len(checks)} checks pass")
-    print(f"plain PyAV decode:  {decode_s / args.seconds:.3f}s per second of video")
-    print(f"technical QA:       {qa_s / args.seconds:.3f}s per second of video")
-    print(ratio_line("QA / decode", ratio, TARGET_RATIO))
+    print_comparison(
+        f"{args.seconds}s of 1920x1080@30, rounds: {args.rounds}; {sum(c.passed for c in checks)}/{len(checks)} checks pass",
+        ("plain PyAV decode", f"{decode_s / args.seconds:.3f}s per second of video"),
+        ("technical QA", f"{qa_s / args.seconds:.3f}s per second of video"),
+        "QA / decode", qa_s / decode_s, TARGET_RATIO)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ Both run in this process, interleaved, so machine noise hits them alike; the rat
 medians is the number to watch. Target on the CPU: render+encode <= 1.5x the plain encode.
 """
 
-import argparse
 import tempfile
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from aiprod_assets.planning.profiles import render_profile
 from aiprod_assets.rendering.previz.audio import audio_bed
 from aiprod_assets.rendering.previz.renderer import render_previz_clip
 from aiprod_assets.rendering.previz.scene import PrevizScene
-from bench.timing import interleaved_medians, ratio_line
+from bench.timing import bench_arguments, interleaved_medians, print_comparison
 
 TARGET_RATIO = 1.5
 
@@ -33,10 +32,7 @@ def bench_shot(frames: int) -> Shot:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--frames", type=int, default=90)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
+    args = bench_arguments(__doc__, frames=90, rounds=3)
     device = torch.device("cpu")
     profile = render_profile("1080p", "16:9", 30)
     shot = bench_shot(args.frames)
@@ -52,11 +48,11 @@ def main() -> None:
         plain_s, rendered_s, _ = interleaved_medians(
             args.rounds, plain_encode,
             lambda: render_previz_clip("bench", shot, profile, Path(tmp) / "previz.mp4", device))
-    ratio = rendered_s / plain_s
-    print(f"frames: {args.frames} at 1920x1080@30, rounds: {args.rounds}, torch threads: {torch.get_num_threads()}")
-    print(f"plain libx264 encode of pre-made frames: {plain_s:.2f}s ({args.frames / plain_s:.1f} fps)")
-    print(f"previz render + encode:                  {rendered_s:.2f}s ({args.frames / rendered_s:.1f} fps)")
-    print(ratio_line("render+encode / plain encode", ratio, TARGET_RATIO))
+    print_comparison(
+        f"frames: {args.frames} at 1920x1080@30, rounds: {args.rounds}, torch threads: {torch.get_num_threads()}",
+        ("plain libx264 encode of pre-made frames", f"{plain_s:.2f}s ({args.frames / plain_s:.1f} fps)"),
+        ("previz render + encode", f"{rendered_s:.2f}s ({args.frames / rendered_s:.1f} fps)"),
+        "render+encode / plain encode", rendered_s / plain_s, TARGET_RATIO)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ Prints the tick's time next to a plain listing of the same prefix (the floor any
 both in this process. Target: the tick under 2 s on this machine.
 """
 
-import argparse
 import json
 import time
 import uuid
@@ -14,18 +13,17 @@ import uuid
 import dagster as dg
 from dagster_gcp import GCSResource
 
+from aiprod_assets.testing.gcs_emulator import client, running_emulator
+from bench.timing import bench_arguments
 from resources.gcs_store import GcsArtifactStore
 from resources.policy import ProductionPolicy
 from sensors.brief_sensor import brief_upload_sensor
-from tests.gcs_emulator import client, running_emulator
 
 TARGET_SECONDS = 2.0
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--briefs", type=int, default=1000)
-    args = parser.parse_args()
+    args = bench_arguments(__doc__, briefs=1000)
     brief = {"prompt": "A lighthouse keeper climbs the stairs at dusk.", "duration_sec": 12, "budget_usd": 3.0}
     with running_emulator(), dg.instance_for_test() as instance:
         bucket = f"bench-{uuid.uuid4().hex[:8]}"

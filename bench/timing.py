@@ -1,5 +1,6 @@
 """Interleaved timing: a baseline and a candidate run in turn, so machine noise hits them alike."""
 
+import argparse
 import statistics
 import time
 from collections.abc import Callable
@@ -22,3 +23,21 @@ def interleaved_medians(rounds: int, baseline: Callable[[], Any],
 
 def ratio_line(label: str, ratio: float, target: float) -> str:
     return f"ratio {label}: {ratio:.2f}x (target <= {target}x: {'met' if ratio <= target else 'NOT met'})"
+
+
+def print_comparison(setup: str, baseline: tuple[str, str], candidate: tuple[str, str], ratio_label: str,
+                     ratio: float, target: float) -> None:
+    """The bench's set-up, each side's (label, timing), and their ratio against the target."""
+    width = max(len(baseline[0]), len(candidate[0])) + 1
+    print(setup)
+    for label, timing in (baseline, candidate):
+        print(f"{label + ':':<{width}} {timing}")
+    print(ratio_line(ratio_label, ratio, target))
+
+
+def bench_arguments(doc: str, **defaults: int) -> argparse.Namespace:
+    """The command line of a bench: an integer option per keyword (``--name``), with its default."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for name, default in defaults.items():
+        parser.add_argument(f"--{name}", type=int, default=default)
+    return parser.parse_args()

@@ -1,4 +1,4 @@
-"""The artifact store: one interface, a local-folder implementation (GCS comes behind it later)."""
+"""The artifact store: one interface, and its local-folder implementation (GCS is in resources/gcs_store.py)."""
 
 
 import os
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from resources.store_keys import check_key
+from aiprod_assets.layout import check_key
 
 
 class ArtifactStore(dg.ConfigurableResource, ABC):
@@ -55,11 +55,6 @@ class ArtifactStore(dg.ConfigurableResource, ABC):
         path = Path(folder) / check_key(key).replace("/", "__")
         path.write_bytes(self.get_bytes(key))
         return path
-
-    def move(self, src: str, dst: str) -> str:
-        uri = self.put_bytes(dst, self.get_bytes(src))
-        self.delete(src)
-        return uri
 
 
 class LocalArtifactStore(ArtifactStore):
@@ -115,9 +110,6 @@ class LocalArtifactStore(ArtifactStore):
 
     def uri(self, key: str) -> str:
         return self._path(key).as_uri()
-
-    def local_path(self, key: str) -> Path:
-        return self._path(key)
 
     def size(self, key: str) -> int:
         return self._path(key).stat().st_size

@@ -1,39 +1,34 @@
-"""The creative director turns a sanitized brief into a production manifest.
+"""The creative director: who plans a job's scenes. The resource only holds the planner's settings and,
+for a model, makes the call; caching, repair and fallback are planning's (aiprod_assets.planning.director).
 
 The local planner is the embedded default; Gemini comes behind the same interface.
 """
 
 
-from abc import ABC, abstractmethod
-
 import dagster as dg
 from pydantic import Field
 
-from aiprod_assets.contracts import PlannerUsage, ProductionManifest, SanitizedInput
-from resources.artifact_store import ArtifactStore
+from aiprod_assets.contracts import ModelAnswer
 
 GEMINI_PLANNER_VERSION = "gemini-1"
 
 
-class CreativeDirector(dg.ConfigurableResource, ABC):
-    @abstractmethod
-    def plan(self, sanitized: SanitizedInput) -> ProductionManifest: ...
+class CreativeDirector(dg.ConfigurableResource):
+    """The deterministic local planner: the same brief always gives the same manifest, offline."""
+
+    @property
+    def uses_model(self) -> bool:
+        return False
 
 
 class LocalCreativeDirector(CreativeDirector):
     """Deterministic, offline: the same brief always gives the same manifest."""
-
-    def plan(self, sanitized: SanitizedInput) -> ProductionManifest:
-        from aiprod_assets.planning.local_planner import plan_production
-
-        return plan_production(sanitized)
 
 
 class GeminiCreativeDirector(CreativeDirector):
     """Gemini plans the scenes with structured output; answers are repaired or retried a bounded number of
     times, plans are cached for a week, and the tokens spent are recorded as orchestration cost."""
 
-    store: dg.ResourceDependency[ArtifactStore]
     api_key: str = Field(description="set with dg.EnvVar('GEMINI_API_KEY'); never a literal")
     model: str = "gemini-2.5-flash"
     base_url: str | None = Field(default=None, description="the API endpoint, if not Google's own")
@@ -46,35 +41,16 @@ class GeminiCreativeDirector(CreativeDirector):
     http_timeout_sec: float = Field(default=120.0, gt=0)
 
     @property
+    def uses_model(self) -> bool:
+        return True
+
+    @property
     def planner_version(self) -> str:
         return f"{GEMINI_PLANNER_VERSION}:{self.model}"
 
-    def plan(self, sanitized: SanitizedInput) -> ProductionManifest:
-        import json
-        from aiprod_assets.planning.manifest_cache import cache_key, cached_plan, store_plan
-        from aiprod_assets.planning.model_director import PlannerFailed, plan_with_model
-        from aiprod_assets.planning.model_plan import ModelPlan, manifest_from_plan
+    def ask(self, turns: list[tuple[str, str]], schema: dict) -> ModelAnswer:
+        """One structured-output request, retried with backoff on 429, 5xx and lost connections."""
         from resources.gemini import ask_for_json, gemini_client, with_backoff
 
-        key = cache_key(sanitized, self.fallback_to_local, self.planner_version)
-        entry = cached_plan(self.store, key, self.cache_ttl_hours)
-        if entry is not None:
-            usage = PlannerUsage(model=self.model, calls=0, input_tokens=0, output_tokens=0, orchestration_usd=0.0)
-            return manifest_from_plan(entry.plan, sanitized, "gemini", self.planner_version, usage, cache_hit=True)
         client = gemini_client(self.api_key, self.base_url, self.http_timeout_sec)
-        schema = ModelPlan.model_json_schema()
-        try:
-            plan, conversation = plan_with_model(
-                sanitized, lambda turns: with_backoff(lambda: ask_for_json(client, self.model, turns, schema),
-                                                      self.api_attempts), self.max_attempts)
-        except PlannerFailed as err:
-            failure_key = f"jobs/{sanitized.job_id}/planner_failure.json"
-            record = {"model": self.model, "error": str(err), "answers": err.conversation.answers}
-            self.store.put_bytes(failure_key, json.dumps(record, indent=2, ensure_ascii=False).encode())
-            if self.fallback_to_local:
-                return LocalCreativeDirector().plan(sanitized)
-            raise PlannerFailed(f"{err}; every answer is kept in {self.store.uri(failure_key)}",
-                                err.conversation) from err
-        usage = conversation.usage(self.model, self.usd_per_million_input_tokens, self.usd_per_million_output_tokens)
-        store_plan(self.store, key, self.planner_version, plan, usage)
-        return manifest_from_plan(plan, sanitized, "gemini", self.planner_version, usage, cache_hit=False)
+        return with_backoff(lambda: ask_for_json(client, self.model, turns, schema), self.api_attempts)

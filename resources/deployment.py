@@ -16,8 +16,7 @@ from collections.abc import Mapping
 
 import dagster as dg
 
-from aiprod_assets.contracts import KNOWN_BACKENDS
-from resources.artifact_store import ArtifactStore
+from aiprod_assets.backends import KNOWN_BACKENDS
 from resources.creative_director import GeminiCreativeDirector, LocalCreativeDirector
 from resources.gpu import TorchDevice
 from resources.policy import ProductionPolicy
@@ -57,7 +56,7 @@ def enabled_backends(env: Mapping[str, str]) -> list[str]:
     return names
 
 
-def deployment_resources(store: ArtifactStore, gpu: TorchDevice, env: Mapping[str, str] | None = None) -> dict:
+def deployment_resources(gpu: TorchDevice, env: Mapping[str, str] | None = None) -> dict:
     env = os.environ if env is None else env
     backends = enabled_backends(env)
     providers = {}
@@ -83,7 +82,7 @@ def deployment_resources(store: ArtifactStore, gpu: TorchDevice, env: Mapping[st
     return {
         "policy": ProductionPolicy(enabled_backends=backends),
         "render_backends": RenderBackends(gpu=gpu, **providers),
-        "creative_director": (GeminiCreativeDirector(store=store, api_key=_key("gemini", env, "the Gemini planner"),
+        "creative_director": (GeminiCreativeDirector(api_key=_key("gemini", env, "the Gemini planner"),
                                                      **gemini)
                               if planner == "gemini" else LocalCreativeDirector()),
         "vision_judge": (GeminiVisionJudge(api_key=_key("gemini", env, "the Gemini vision judge"), **gemini)

@@ -13,11 +13,11 @@ from pathlib import Path
 import dagster as dg
 from dagster_gcp import GCSResource
 
+from aiprod_assets.contracts import SIGNED_URL_SECONDS
+from aiprod_assets.layout import check_key
 from resources.artifact_store import ArtifactStore
-from resources.store_keys import check_key
 
 RESUMABLE_CHUNK_BYTES = 8 * 1024 * 1024
-MAX_SIGNED_URL_SECONDS = 7 * 24 * 3600  # the V4 maximum
 _GS_URI = re.compile(r"^gs://(?P<bucket>[a-z0-9][a-z0-9._-]{1,61}[a-z0-9])(?:/(?P<prefix>.*))?$")
 
 
@@ -103,7 +103,7 @@ class GcsArtifactStore(ArtifactStore):
         from google.oauth2 import service_account
 
         credentials = service_account.Credentials.from_service_account_info(json.loads(self.signing_key_json))
-        seconds = min(int(expires_in_sec), MAX_SIGNED_URL_SECONDS)
+        seconds = min(int(expires_in_sec), SIGNED_URL_SECONDS)
         expires_at = datetime.now(UTC) + timedelta(seconds=seconds)
         url = self._bucket().blob(self._name(key)).generate_signed_url(
             version="v4", expiration=timedelta(seconds=seconds), method="GET", credentials=credentials)

@@ -1,7 +1,7 @@
 """Gemini through google-genai: a client for an API key (and an endpoint, for tests or a proxy), and one
 structured-output call that returns the answer's text and its token counts."""
 
-from aiprod_assets.planning.model_director import ModelAnswer
+from aiprod_assets.contracts import ModelAnswer
 
 
 def gemini_client(api_key: str, base_url: str | None = None, timeout_sec: float = 120.0):
@@ -40,8 +40,7 @@ def with_backoff(call, attempts: int = 4, sleep=None):
 
     from google.genai import errors
 
-    from aiprod_assets.rendering.providers.errors import classify_status
-    from aiprod_assets.rendering.retry import RetryPolicy
+    from aiprod_assets.failures import RetryPolicy, classify_status
 
     policy, rng = RetryPolicy(attempts_per_backend=attempts), random.Random()
     for attempt in range(1, attempts + 1):

@@ -1,4 +1,4 @@
-"""Stores each asset's pydantic value as readable JSON in the artifact store.
+"""Stores each asset's pydantic value as readable JSON in the artifact store, where the layout says.
 
 Partitioned assets land at jobs/<job_id>/<asset>.json, unpartitioned ones at
 cost/<asset>.json (they are the costing assets). No pickles.
@@ -9,15 +9,8 @@ import dagster as dg
 from pydantic import BaseModel
 
 from aiprod_assets.canonical import pretty_json
-from aiprod_assets.contracts import MODEL_BY_ASSET
-from aiprod_assets.job_ids import check_job_id
+from aiprod_assets.layout import artefact_key, read_artefact
 from resources.artifact_store import ArtifactStore
-
-
-def artefact_key(asset_name: str, partition_key: str | None) -> str:
-    if partition_key is None:
-        return f"cost/{asset_name}.json"
-    return f"jobs/{check_job_id(partition_key)}/{asset_name}.json"
 
 
 class JsonIOManager(dg.ConfigurableIOManager):
@@ -37,5 +30,8 @@ class JsonIOManager(dg.ConfigurableIOManager):
     def load_input(self, context: dg.InputContext) -> BaseModel:
         name = context.asset_key.path[-1]
         partition = context.asset_partition_key if context.has_asset_partitions else None
-        model = MODEL_BY_ASSET[name]
-        return model.model_validate_json(self.store.get_bytes(artefact_key(name, partition)))
+        value = read_artefact(self.store, name, partition)
+        if value is None:
+            raise FileNotFoundError(f"{self.store.uri(artefact_key(name, partition))} is missing: "
+                                    f"materialize {name} first")
+        return value

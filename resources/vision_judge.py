@@ -11,8 +11,7 @@ import numpy as np
 from dagster import get_dagster_logger
 from pydantic import Field
 
-from aiprod_assets.contracts import Shot
-from aiprod_assets.qa.semantic import JudgeVerdict
+from aiprod_assets.contracts import JudgeVerdict, Shot
 
 
 class VisionJudge(dg.ConfigurableResource, ABC):

@@ -1,1 +1,1 @@
-"""Sensors: the brief-upload sensor and alert sensors (the brief-upload sensor arrives with the GCS store)."""
+"""Sensors: the brief-upload sensor, which turns each brief dropped in the store into a job and a run."""

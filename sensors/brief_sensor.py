@@ -10,8 +10,10 @@ what was handled, and a failed listing leaves it where it was.
 import dagster as dg
 
 from aiprod_assets.canonical import sha256_hex
-from aiprod_assets.intake.submission import INCOMING, job_id_for, reject
+from aiprod_assets.intake.assets import BriefConfig
+from aiprod_assets.intake.submission import job_id_for, reject
 from aiprod_assets.intake.validation import BriefInvalid
+from aiprod_assets.layout import INCOMING
 from aiprod_assets.partitions import PRODUCTION_JOB, jobs_partitions
 from resources.artifact_store import ArtifactStore
 from resources.policy import ProductionPolicy
@@ -46,7 +48,7 @@ def brief_upload_sensor(context: dg.SensorEvaluationContext, store: ArtifactStor
         digest = sha256_hex(raw)
         run_requests.append(dg.RunRequest(
             run_key=f"{job_id}:{digest[:12]}", partition_key=job_id,
-            run_config={"ops": {"brief": {"config": {"source_key": entry.name, "expected_sha256": digest}}}},
+            run_config=dg.RunConfig(ops={"brief": BriefConfig(source_key=entry.name, expected_sha256=digest)}),
             tags={"aiprod/source": store.uri(entry.name)}))
         cursor = entry
     return dg.SensorResult(

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import EXAMPLES, REPO
+from tests.support.jobs import EXAMPLES, REPO
 
 BAD = REPO / "tests" / "bad_briefs"
 
@@ -78,7 +78,7 @@ def test_status_of_unknown_or_malformed_job(home):
 
 
 def test_qa_command_passes_a_good_file_and_fails_an_off_spec_one(home):
-    from tests.media_fixtures import make_clip
+    from tests.support.media_fixtures import make_clip
 
     good = make_clip(home / "good.mp4")
     done = aiprod(home, "qa", good, "--profile", "360p30", "--duration", "3", "--json")
@@ -124,8 +124,8 @@ def test_deliver_renew_signs_every_deliverable_again_on_gcs(home):
 
     from aiprod_assets.canonical import pretty_json
     from aiprod_assets.contracts import CostCertification, Deliverable, DeliveryManifest
-    from tests.gcs_emulator import client, running_emulator
-    from tests.signing import SERVICE_ACCOUNT_JSON, verify_v4_url
+    from aiprod_assets.testing.gcs_emulator import client, running_emulator
+    from tests.support.signing import SERVICE_ACCOUNT_JSON, verify_v4_url
 
     with running_emulator() as port:
         bucket = f"renew-{uuid.uuid4().hex[:8]}"

@@ -1,5 +1,10 @@
 from aiprod_assets.contracts import BriefSpec, Character, Style
-from aiprod_assets.intake.complexity import FAST_TRACK_BELOW, WEIGHTS, route_for, score_complexity
+from aiprod_assets.intake.complexity import (
+    FAST_TRACK_BELOW,
+    WEIGHTS,
+    route_for,
+    score_complexity,
+)
 
 
 def test_simple_brief_is_fast_tracked_with_its_factors():

@@ -8,8 +8,8 @@ from aiprod_assets.media.probe import probe
 from aiprod_assets.planning.profiles import render_profile
 from aiprod_assets.qa.technical import Expectations, check_file
 from aiprod_assets.rendering.providers.conform import conform_clip
-from tests.media_fixtures import make_clip
-from tests.provider_fixtures import PROFILE, provider_shot
+from tests.support.media_fixtures import make_clip
+from tests.support.provider_fixtures import PROFILE, provider_shot
 
 
 def _failures(path, profile, frames):

@@ -7,13 +7,18 @@ import pandas as pd
 import pytest
 
 from aiprod_assets.costing.calibration import fit_cost_model, predict, rolling_backtest
-from aiprod_assets.costing.ledger import LEDGER_COLUMNS, LedgerImportError, frame_to_csv, parse_billing_export
+from aiprod_assets.costing.ledger import (
+    LEDGER_COLUMNS,
+    LedgerImportError,
+    frame_to_csv,
+    parse_billing_export,
+)
 from aiprod_assets.costing.pricing import load_pricing
 from aiprod_assets.costing.prior_model import load_coefficients
 from aiprod_assets.costing.promotion import load_promoted
 from aiprod_assets.definitions import build_definitions
 from resources.policy import ProductionPolicy
-from tests.ledger_factory import PRICE_CHANGE, truth_ledger
+from tests.support.ledger_factory import PRICE_CHANGE, truth_ledger
 
 COEFFICIENTS, PRICING = load_coefficients(), load_pricing()
 

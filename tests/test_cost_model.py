@@ -1,5 +1,6 @@
 import pytest
 
+from aiprod_assets.backends import requested_seconds
 from aiprod_assets.contracts import BudgetDecision
 from aiprod_assets.costing.budget import decide_budget
 from aiprod_assets.costing.estimate import estimate_cost
@@ -12,18 +13,17 @@ from aiprod_assets.costing.prior_model import (
 )
 from aiprod_assets.intake.sanitize import sanitize
 from aiprod_assets.intake.submission import brief_record
-from aiprod_assets.planning.backends import requested_seconds
 from aiprod_assets.planning.local_planner import plan_production
 from aiprod_assets.planning.profiles import render_profile
 from aiprod_assets.planning.shots import build_shot_list
-from tests.conftest import brief_bytes
+from tests.support.jobs import brief_bytes
 
 COEFFICIENTS = load_coefficients()
 PRICING = load_pricing()
 
 
 def prior(complexity, seconds, **compute):
-    profile = ComputeProfile.defaults(COEFFICIENTS, **compute)
+    profile = ComputeProfile(**compute)
     return predict_self_hosted(COEFFICIENTS, PRICING, complexity, seconds, "1080p", profile)
 
 
@@ -65,7 +65,7 @@ def test_unknown_parameter_names_what_is_known():
 
 def test_coefficients_live_in_data_not_code(tmp_path):
     changed = {**COEFFICIENTS, "spot_discount": 0.5}
-    profile = ComputeProfile.defaults(changed, spot=True)
+    profile = ComputeProfile(spot=True)
     half = predict_self_hosted(changed, PRICING, 0.5, 60, "1080p", profile).usd
     assert half == pytest.approx(prior(0.5, 60).usd * 0.5)
 
@@ -88,7 +88,7 @@ def plan_and_estimate(enabled, **brief):
     sanitized = sanitize(brief_record("cost-job", "test", brief_bytes(**brief)), budget_cap_usd=500)
     manifest = plan_production(sanitized)
     shot_list = build_shot_list(manifest, render_profile(), "previz", "previz-1")
-    return estimate_cost(sanitized, shot_list, PRICING, COEFFICIENTS, ComputeProfile.defaults(COEFFICIENTS),
+    return estimate_cost(sanitized, shot_list, PRICING, COEFFICIENTS, ComputeProfile(),
                          enabled)
 
 
@@ -120,8 +120,8 @@ def test_estimate_uses_the_promoted_model_and_records_its_version():
     model = CostModel(version="calibrated-test", fitted_on_jobs=40, coefficients={"veo": {"c0": 2.0, "c1": 0.0}})
     sanitized = sanitize(brief_record("cost-job", "test", brief_bytes(backends=["veo"], budget_usd=50)), 500)
     shot_list = build_shot_list(plan_production(sanitized), render_profile(), "veo", "veo-3")
-    prior = estimate_cost(sanitized, shot_list, PRICING, COEFFICIENTS, ComputeProfile.defaults(COEFFICIENTS), ["veo"])
-    calibrated = estimate_cost(sanitized, shot_list, PRICING, COEFFICIENTS, ComputeProfile.defaults(COEFFICIENTS),
+    prior = estimate_cost(sanitized, shot_list, PRICING, COEFFICIENTS, ComputeProfile(), ["veo"])
+    calibrated = estimate_cost(sanitized, shot_list, PRICING, COEFFICIENTS, ComputeProfile(),
                                ["veo"], model)
     assert calibrated.model_version == "calibrated-test" and prior.model_version == COEFFICIENTS["version"]
     assert calibrated.total_usd == pytest.approx(2 * prior.total_usd)

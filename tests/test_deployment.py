@@ -4,6 +4,7 @@ import dagster as dg
 import pytest
 
 from aiprod_assets.definitions import build_definitions
+from aiprod_assets.rendering.backend_chain import build_backend
 from resources.creative_director import GeminiCreativeDirector, LocalCreativeDirector
 from resources.deployment import DeploymentError, deployment_resources
 from resources.gpu import TorchDevice
@@ -11,7 +12,7 @@ from resources.vision_judge import GeminiVisionJudge, NoVisionJudge
 
 
 def test_the_embedded_defaults_need_no_key(store):
-    resources = deployment_resources(store, TorchDevice(), env={})
+    resources = deployment_resources(TorchDevice(), env={})
     assert resources["policy"].enabled_backends == ["previz"]
     assert resources["render_backends"].available() == ["previz"]
     assert isinstance(resources["creative_director"], LocalCreativeDirector)
@@ -23,7 +24,7 @@ def test_providers_planner_and_judge_switch_on_with_keys_kept_as_variable_names(
            "AIPROD_VISION_JUDGE": "gemini", "RUNWAYML_API_SECRET": "rw-secret", "REPLICATE_API_TOKEN": "r8-secret",
            "GOOGLE_API_KEY": "g-secret", "GEMINI_API_KEY": "gm-secret", "AIPROD_RUNWAY_BASE_URL": "http://127.0.0.1:9",
            "AIPROD_REPLICATE_MODEL": "kwaivgi/kling-v2.1"}
-    resources = deployment_resources(store, TorchDevice(), env=env)
+    resources = deployment_resources(TorchDevice(), env=env)
     backends = resources["render_backends"]
     assert resources["policy"].enabled_backends == ["runway", "previz", "replicate", "veo"]
     assert backends.available() == ["previz", "veo", "runway", "replicate"]
@@ -44,13 +45,13 @@ def test_providers_planner_and_judge_switch_on_with_keys_kept_as_variable_names(
 ])
 def test_a_provider_switched_on_without_its_key_fails_naming_the_variable(store, env, message):
     with pytest.raises(DeploymentError, match=message):
-        deployment_resources(store, TorchDevice(), env=env)
+        deployment_resources(TorchDevice(), env=env)
 
 
 def test_an_unknown_backend_in_the_chain_names_what_is_available(store):
-    backends = deployment_resources(store, TorchDevice(), env={})["render_backends"]
+    backends = deployment_resources(TorchDevice(), env={})["render_backends"]
     with pytest.raises(KeyError, match="available: previz"):
-        backends.backend("runway", store)
+        build_backend("runway", backends, store)
 
 
 def test_definitions_take_the_environment(store, monkeypatch):

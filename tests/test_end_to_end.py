@@ -8,15 +8,15 @@ from aiprod_assets.contracts import FinalCut, RenderedClips, ShotList
 from aiprod_assets.intake.submission import accept
 from aiprod_assets.media.decode import audio_samples
 from aiprod_assets.media.loudness import integrated_loudness, true_peak_dbtp
-from aiprod_assets.media.probe import probe
+from aiprod_assets.media.probe import moov_before_mdat, probe
 from resources.gpu import TorchDevice
-from tests.conftest import run_production
+from tests.support.jobs import run_production
 
 
 @pytest.fixture(scope="module")
 def lighthouse_job(tmp_path_factory):
     from resources.artifact_store import LocalArtifactStore
-    from tests.conftest import EXAMPLES
+    from tests.support.jobs import EXAMPLES
 
     store = LocalArtifactStore(root=str(tmp_path_factory.mktemp("e2e") / "store"))
     job_id = accept(store, "lighthouse-keeper.json", (EXAMPLES / "lighthouse-keeper.json").read_bytes(), 500)
@@ -38,10 +38,10 @@ def _check_profile(info, profile, frames):
     assert (info.audio_codec, info.audio_profile, info.audio_sample_rate, info.audio_layout) == ("aac", "LC", 48000, "stereo")
     assert abs(info.duration_sec - frames / profile.fps) <= 1 / profile.fps
     assert abs(info.audio_duration_sec - info.duration_sec) <= 2 / profile.fps
-    assert info.moov_before_mdat and info.metadata.get("title") and info.metadata.get("comment")
+    assert moov_before_mdat(info.top_level_atoms) and info.metadata.get("title") and info.metadata.get("comment")
 
 
-def test_every_clip_and_the_final_cut_meet_the_profile(lighthouse_job):
+def test_every_clip_and_the_final_cut_meet_the_profile(lighthouse_job, tmp_path):
     store, job_id, materialized, _ = lighthouse_job
     assert materialized >= {"rendered_clips", "technical_qa_report", "semantic_qa_report", "final_cut",
                             "delivery_manifest"}
@@ -51,18 +51,18 @@ def test_every_clip_and_the_final_cut_meet_the_profile(lighthouse_job):
     clips = RenderedClips.model_validate_json(store.get_bytes(f"jobs/{job_id}/rendered_clips.json"))
     assert [c.shot_id for c in clips.clips] == [s.shot_id for s in shot_list.shots]
     for shot, clip in zip(shot_list.shots, clips.clips):
-        path = store.local_path(clip.uri.split("/store/", 1)[1])
+        path = store.local_copy(clip.uri.split("/store/", 1)[1], tmp_path)
         _check_profile(probe(path), profile, shot.spec.frames)
         assert clip.backend == "previz" and clip.actual_cost_usd > 0 and clip.render_seconds > 0
     cut = FinalCut.model_validate_json(store.get_bytes(f"jobs/{job_id}/final_cut.json"))
-    cut_path = store.local_path(f"jobs/{job_id}/final_cut.mp4")
+    cut_path = store.local_copy(f"jobs/{job_id}/final_cut.mp4", tmp_path)
     _check_profile(probe(cut_path), profile, shot_list.total_frames)
     assert cut.duration_sec == pytest.approx(12.0, abs=1 / 30)
     samples = audio_samples(cut_path)
     assert abs(integrated_loudness(samples) + 23) <= 1 and true_peak_dbtp(samples) <= -1
 
 
-def test_render_metadata_and_contact_sheet(lighthouse_job):
+def test_render_metadata_and_contact_sheet(lighthouse_job, tmp_path):
     store, job_id, _, metadata = lighthouse_job
     assert isinstance(metadata["actual_cost_usd"].value, float) and metadata["actual_cost_usd"].value > 0
     assert metadata["clips_rendered"].value == 4 and metadata["clips_reused"].value == 0
@@ -71,7 +71,7 @@ def test_render_metadata_and_contact_sheet(lighthouse_job):
     assert sheet[:8] == b"\x89PNG\r\n\x1a\n"
     import av
 
-    with av.open(str(store.local_path(f"jobs/{job_id}/contact_sheet.png"))) as container:
+    with av.open(str(store.local_copy(f"jobs/{job_id}/contact_sheet.png", tmp_path))) as container:
         frame = next(container.decode(video=0))
         assert frame.width == 4 * 328 + 8  # four thumbnails of 320 with 8 px gaps
 

@@ -10,12 +10,12 @@ import dagster as dg
 import pytest
 from dagster_gcp import GCSResource
 
+from aiprod_assets.testing.gcs_emulator import client, running_emulator
 from resources.gcs_store import GcsArtifactStore
 from resources.policy import ProductionPolicy
 from sensors.brief_cursor import BriefCursor
 from sensors.brief_sensor import brief_upload_sensor
-from tests.conftest import brief_bytes, run_production
-from tests.gcs_emulator import client, running_emulator
+from tests.support.jobs import brief_bytes, run_production
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def test_store_round_trip_on_gcs(gcs_store, tmp_path):
 
 
 def test_uploaded_brief_runs_the_whole_graph_on_gcs(gcs_store, instance):
-    from tests.signing import SERVICE_ACCOUNT_JSON, verify_v4_url
+    from tests.support.signing import SERVICE_ACCOUNT_JSON, verify_v4_url
 
     gcs_store = with_signing_key(gcs_store, SERVICE_ACCOUNT_JSON)
     raw = brief_bytes(job_id="gcs-job", resolution="360p", duration_sec=3, characters=[],
@@ -151,7 +151,7 @@ def test_a_tick_with_the_store_down_fails_cleanly_and_the_next_catches_up(gcs_st
 
 
 def test_a_run_refuses_an_upload_that_changed_after_the_tick(gcs_store, instance):
-    from tests.conftest import PLANNING_ASSETS
+    from tests.support.jobs import PLANNING_ASSETS
 
     upload(gcs_store, "moving.json", brief_bytes(job_id="moving-job"))
     request = tick(gcs_store, instance).run_requests[0]
@@ -164,7 +164,7 @@ def test_a_run_refuses_an_upload_that_changed_after_the_tick(gcs_store, instance
 def test_signed_urls_are_v4_signed_capped_at_seven_days_and_tamper_evident(gcs_store):
     from cryptography.exceptions import InvalidSignature
 
-    from tests.signing import SERVICE_ACCOUNT_JSON, verify_v4_url
+    from tests.support.signing import SERVICE_ACCOUNT_JSON, verify_v4_url
 
     signing = with_signing_key(gcs_store, SERVICE_ACCOUNT_JSON)
     signing.put_bytes("jobs/sig-job/final_cut.mp4", b"video")

@@ -8,8 +8,8 @@ import numpy as np
 
 from aiprod_assets.qa.semantic import read_pictures, score_shot
 from resources.vision_judge import GeminiVisionJudge
-from tests.provider_fixtures import provider_shot
-from tests.provider_servers import GeminiServer
+from tests.support.provider_fixtures import provider_shot
+from tests.support.provider_servers import GeminiServer
 
 
 def frames(count=16):
@@ -35,7 +35,7 @@ def test_the_judge_sends_sampled_frames_with_the_spec_and_returns_its_score_and_
 
 
 def test_a_judge_score_enters_the_semantic_score_and_a_broken_answer_abstains(tmp_path):
-    from tests.media_fixtures import make_clip
+    from tests.support.media_fixtures import make_clip
 
     shot = provider_shot(frames=90)
     pictures = read_pictures(make_clip(tmp_path / "clip.mp4"))

@@ -10,15 +10,16 @@ import pytest
 
 from aiprod_assets.contracts import ProductionManifest
 from aiprod_assets.costing.audit import read_audit
+from aiprod_assets.failures import ProviderAuthError
 from aiprod_assets.intake.sanitize import sanitize
 from aiprod_assets.intake.submission import accept, brief_record
+from aiprod_assets.planning.director import plan_manifest
 from aiprod_assets.planning.manifest_cache import cache_key, cached_plan
 from aiprod_assets.planning.model_director import PlannerFailed
 from aiprod_assets.planning.model_plan import PlanInvalid, parse_plan
-from aiprod_assets.rendering.providers.errors import ProviderAuthError
 from resources.creative_director import GeminiCreativeDirector
-from tests.conftest import brief_bytes, run_production
-from tests.provider_servers import GeminiServer
+from tests.support.jobs import brief_bytes, run_production
+from tests.support.provider_servers import GeminiServer
 
 PLAN = {
     "title": "The Keeper's Last Light",
@@ -40,8 +41,20 @@ def sanitized_brief(job_id="gemini-job", **changes):
     return sanitize(brief_record(job_id, "test", brief_bytes(job_id=job_id, **changes)), 500)
 
 
+class Planner:
+    """The Gemini creative director as the production_manifest asset uses it."""
+
+    def __init__(self, store, server, **settings):
+        self.store = store
+        self.director = GeminiCreativeDirector(api_key="gm-test-key", base_url=server.base_url, **settings)
+        self.planner_version = self.director.planner_version
+
+    def plan(self, sanitized):
+        return plan_manifest(sanitized, self.director, self.store)
+
+
 def director(store, server, **settings):
-    return GeminiCreativeDirector(store=store, api_key="gm-test-key", base_url=server.base_url, **settings)
+    return Planner(store, server, **settings)
 
 
 def test_a_valid_plan_becomes_the_manifest_with_exact_frames_and_its_token_cost(store):
@@ -120,7 +133,7 @@ def test_production_manifest_asset_plans_with_gemini_and_a_key_from_the_environm
     monkeypatch.setenv("GEMINI_API_KEY", "gm-env-key")
     job_id = accept(store, "gemini-graph.json", brief_bytes(job_id="gemini-graph"), 500)
     with GeminiServer([VALID]) as server:
-        planner = GeminiCreativeDirector(store=store, api_key=dg.EnvVar("GEMINI_API_KEY"), base_url=server.base_url)
+        planner = GeminiCreativeDirector(api_key=dg.EnvVar("GEMINI_API_KEY"), base_url=server.base_url)
         result = run_production(store, instance, job_id, selection=["brief", "sanitized_input",
                                                                     "production_manifest", "shot_list"],
                                 creative_director=planner)

@@ -8,7 +8,7 @@ import pytest
 from aiprod_assets.definitions import build_definitions
 from aiprod_assets.intake.submission import accept
 from resources.policy import ProductionPolicy
-from tests.conftest import PLANNING_ASSETS, brief_bytes, run_production
+from tests.support.jobs import PLANNING_ASSETS, brief_bytes, run_production
 
 UP_TO_ESTIMATE = PLANNING_ASSETS
 
@@ -90,7 +90,7 @@ def test_budget_rejection_blocks_the_graph_with_the_numbers(store, instance):
 
 def test_failing_qa_blocks_delivery_in_the_same_run_with_the_reason(tmp_path, store, instance):
     from resources.gpu import TorchDevice
-    from tests.fault_backends import FaultyBackends, render_calls
+    from tests.support.fault_backends import FaultyBackends, render_calls
 
     counter = tmp_path / "calls.txt"
     gpu = TorchDevice(device="cpu")
@@ -122,7 +122,7 @@ def test_a_job_stops_before_remediation_would_pass_its_budget(tmp_path, store, i
     from aiprod_assets.costing.audit import read_audit
     from aiprod_assets.costing.job_rows import build_ledger
     from resources.gpu import TorchDevice
-    from tests.fault_backends import FaultyBackends, render_calls
+    from tests.support.fault_backends import FaultyBackends, render_calls
 
     counter = tmp_path / "calls.txt"
     gpu = TorchDevice(device="cpu")

@@ -5,21 +5,11 @@ import sys
 import pytest
 
 from aiprod_assets.canonical import pretty_json
-from aiprod_assets.intake.sanitize import sanitize
-from aiprod_assets.intake.submission import brief_record, job_id_for
 from aiprod_assets.planning.frames import split_frames
-from aiprod_assets.planning.local_planner import plan_production
 from aiprod_assets.planning.profiles import render_profile
 from aiprod_assets.planning.shots import build_shot_list
-from tests.conftest import REPO, brief_bytes
-
-
-def plan(raw: bytes):
-    job_id = job_id_for("test-brief.json", raw, budget_cap_usd=500)
-    sanitized = sanitize(brief_record(job_id, "test", raw), budget_cap_usd=500)
-    manifest = plan_production(sanitized)
-    profile = render_profile(sanitized.brief.resolution, sanitized.brief.aspect_ratio, sanitized.brief.fps)
-    return sanitized, manifest, build_shot_list(manifest, profile, "previz", "previz-1")
+from tests.support.jobs import REPO, brief_bytes
+from tests.support.shots import plan
 
 
 @pytest.mark.parametrize("weights,total,minimum", [([1, 1, 1], 10, 1), ([5, 1, 1, 9], 301, 24), ([3], 7, 1),
@@ -82,7 +72,7 @@ def test_spec_hash_covers_backend_version_and_profile():
 
 PLAN_SCRIPT = """
 import sys
-from tests.test_planning import plan
+from tests.support.shots import plan
 from aiprod_assets.canonical import pretty_json
 _, manifest, shots = plan(open(sys.argv[1], "rb").read())
 sys.stdout.write(pretty_json(manifest) + pretty_json(shots))

@@ -4,23 +4,18 @@ import numpy as np
 import pytest
 import torch
 
-from aiprod_assets.contracts import Shot, ShotSpec
 from aiprod_assets.media.decode import audio_samples, video_frames
 from aiprod_assets.media.loudness import integrated_loudness, true_peak_dbtp
-from aiprod_assets.media.probe import probe
+from aiprod_assets.media.probe import moov_before_mdat, probe
 from aiprod_assets.planning.profiles import render_profile
 from aiprod_assets.rendering.previz.audio import audio_bed
 from aiprod_assets.rendering.previz.renderer import render_previz_clip
 from aiprod_assets.rendering.previz.scene import PrevizScene
+from tests.support.shots import make_shot
 
 CPU = torch.device("cpu")
 
 
-def make_shot(frames=30, move="pan", seed=11, lighting="natural", mood="serene", prompt="A calm lake at dawn."):
-    spec = ShotSpec(prompt=prompt, duration_sec=frames / 30, frames=frames, camera_move=move, lighting=lighting,
-                    palette=["#2A9D8F", "#E9C46A", "#F4F1DE"], mood=mood, caption="01 s01-01 A calm lake")
-    return Shot(shot_id="s01-01", scene_id="s01", index=0, spec=spec, seed=seed, backend="previz",
-                backend_version="previz-1", spec_hash="0" * 64)
 
 
 def luma(frame, profile):
@@ -95,7 +90,7 @@ def test_rendered_clip_probes_as_the_profile_says(tmp_path):
     assert 2_000_000 <= info.video_bitrate_bps <= 8_000_000
     assert (info.color_primaries, info.color_trc, info.colorspace, info.color_range) == ("bt709",) * 3 + ("tv",)
     assert (info.audio_codec, info.audio_profile, info.audio_sample_rate, info.audio_channels) == ("aac", "LC", 48000, 2)
-    assert abs(info.audio_duration_sec - 2.0) < 0.05 and info.moov_before_mdat
+    assert abs(info.audio_duration_sec - 2.0) < 0.05 and moov_before_mdat(info.top_level_atoms)
     assert info.metadata["title"] == "probe-job s01-01" and "spec " + "0" * 64 in info.metadata["comment"]
     decoded = list(video_frames(out))
     assert len(decoded) == 50

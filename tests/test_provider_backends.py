@@ -5,20 +5,21 @@ import random
 import pytest
 import torch
 
+from aiprod_assets.failures import RetryPolicy
 from aiprod_assets.qa.technical import Expectations, check_file
 from aiprod_assets.rendering.clips import verify_clip
+from aiprod_assets.rendering.previz.backend import PrevizBackend
 from aiprod_assets.rendering.providers.remote import PollingLimits
 from aiprod_assets.rendering.providers.tasks import TaskJournal
-from aiprod_assets.rendering.retry import RetryPolicy, render_with_fallback
-from resources.render_backends import PrevizBackend
-from tests.provider_fixtures import (
+from aiprod_assets.rendering.retry import render_with_fallback
+from tests.support.provider_fixtures import (
     PROFILE,
     provider_shot,
     provider_video,
     remote_backend,
     request_for,
 )
-from tests.provider_servers import SERVERS, Script, VeoServer
+from tests.support.provider_servers import SERVERS, Script, VeoServer
 
 PROVIDERS = sorted(SERVERS)
 KEYS = {"veo": "test-veo-key", "runway": "test-runway-key", "replicate": "test-replicate-key"}
@@ -106,7 +107,7 @@ def test_a_content_policy_refusal_moves_to_the_next_backend_and_keeps_the_reason
 
 @pytest.mark.parametrize("where", ["http", "gs"])
 def test_veo_output_by_uri_downloads_over_https_or_from_cloud_storage(where, video, tmp_path, store):
-    from tests.gcs_emulator import client, running_emulator
+    from aiprod_assets.testing.gcs_emulator import client, running_emulator
 
     shot = provider_shot()
     with running_emulator(), VeoServer(video) as server:

@@ -11,15 +11,15 @@ import time
 import dagster as dg
 import pytest
 
+from aiprod_assets.backends import requested_seconds
 from aiprod_assets.contracts import ProviderTasks, RenderedClips, TechnicalQAReport
 from aiprod_assets.intake.submission import accept
-from aiprod_assets.planning.backends import requested_seconds
 from resources.gpu import TorchDevice
 from resources.policy import ProductionPolicy
 from resources.render_backends import ProviderSettings, RenderBackends, VeoSettings
-from tests.conftest import PLANNING_ASSETS, REPO, brief_bytes, run_production
-from tests.provider_fixtures import provider_video
-from tests.provider_servers import SERVERS, RunwayServer, Script
+from tests.support.jobs import PLANNING_ASSETS, REPO, brief_bytes, run_production
+from tests.support.provider_fixtures import provider_video
+from tests.support.provider_servers import SERVERS, RunwayServer, Script
 
 KEY = "rw-secret-key-0123456789"
 BRIEF = dict(resolution="360p", duration_sec=5, characters=[], backends=["runway", "previz"], budget_usd=3.0,
@@ -71,7 +71,7 @@ def _start(home, store_root, job_id, url, parent=None):
     env = {**os.environ, "DAGSTER_HOME": str(home), "AIPROD_TEST_STORE": str(store_root),
            "AIPROD_TEST_COUNTER": str(home / "unused.txt"), "AIPROD_TEST_RUNWAY_URL": url,
            "RUNWAYML_API_SECRET": KEY}
-    args = [sys.executable, "-m", "tests.resume_job", job_id] + ([parent] if parent else [])
+    args = [sys.executable, "-m", "tests.support.resume_job", job_id] + ([parent] if parent else [])
     return subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -5,16 +5,18 @@ from email.utils import format_datetime
 
 import pytest
 
-from aiprod_assets.planning.backends import requested_seconds
-from aiprod_assets.rendering.backend import RetryableRenderError, ShotFatalError
-from aiprod_assets.rendering.providers.errors import (
+from aiprod_assets.backends import requested_seconds
+from aiprod_assets.failures import (
     ContentPolicyRefusal,
     ProviderAuthError,
+    RetryableRenderError,
+    ShotFatalError,
     classify_status,
     retry_after_seconds,
 )
+from aiprod_assets.layout import provider_tasks_key as tasks_key
 from aiprod_assets.rendering.providers.rate_limit import RateLimiter
-from aiprod_assets.rendering.providers.tasks import TaskJournal, tasks_key
+from aiprod_assets.rendering.providers.tasks import TaskJournal
 
 
 @pytest.mark.parametrize("status, kind", [

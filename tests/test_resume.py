@@ -8,13 +8,12 @@ import sys
 
 import dagster as dg
 
-from aiprod_assets.canonical import pretty_json
+from aiprod_assets.canonical import compute_spec_hash, pretty_json
 from aiprod_assets.contracts import ShotList
 from aiprod_assets.intake.submission import accept
-from aiprod_assets.planning.shots import compute_spec_hash
 from resources.gpu import TorchDevice
-from tests.conftest import REPO, brief_bytes, run_production
-from tests.fault_backends import FaultyBackends, render_calls
+from tests.support.fault_backends import FaultyBackends, render_calls
+from tests.support.jobs import REPO, brief_bytes, run_production
 
 SHORT_BRIEF = dict(job_id="resume-job", resolution="360p", duration_sec=7, characters=[],
                    prompt="A lighthouse at dusk. Then the lamp is lit. Later a storm rolls in.")
@@ -23,7 +22,7 @@ SHORT_BRIEF = dict(job_id="resume-job", resolution="360p", duration_sec=7, chara
 def _run_in_subprocess(home, store_root, counter, job_id, crash_after=0, parent=None):
     env = {**os.environ, "DAGSTER_HOME": str(home), "AIPROD_TEST_STORE": str(store_root),
            "AIPROD_TEST_COUNTER": str(counter), "AIPROD_TEST_CRASH_AFTER": str(crash_after)}
-    args = [sys.executable, "-m", "tests.resume_job", job_id] + ([parent] if parent else [])
+    args = [sys.executable, "-m", "tests.support.resume_job", job_id] + ([parent] if parent else [])
     return subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
 
 

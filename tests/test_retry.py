@@ -7,15 +7,16 @@ import torch
 
 from aiprod_assets.contracts import CheckResult, ShotList, ShotSemanticScore
 from aiprod_assets.costing.pricing import load_pricing
-from aiprod_assets.qa.gate import ShotVerdict
-from aiprod_assets.rendering.clips import ClipRenderer
-from resources.render_backends import PrevizBackend
+from aiprod_assets.costing.reservation import BudgetReservation
+from aiprod_assets.failures import RetryPolicy
 from aiprod_assets.planning.profiles import render_profile
+from aiprod_assets.qa.gate import ShotVerdict
 from aiprod_assets.rendering.backend import RenderRequest, RenderResult
-from aiprod_assets.rendering.clips import verify_clip
-from aiprod_assets.rendering.retry import BackendsExhausted, RetryPolicy, render_with_fallback
-from tests.fault_backends import FaultInjectingBackend
-from tests.test_previz import make_shot
+from aiprod_assets.rendering.clips import ClipRenderer, verify_clip
+from aiprod_assets.rendering.previz.backend import PrevizBackend
+from aiprod_assets.rendering.retry import BackendsExhausted, render_with_fallback
+from tests.support.fault_backends import FaultInjectingBackend
+from tests.support.shots import make_shot
 
 
 class FakeClock:
@@ -99,7 +100,7 @@ def test_remediation_stops_before_the_budget_and_says_so(tmp_path, store):
                           semantic=ShotSemanticScore(shot_id=shot.shot_id, metrics=[], score=0.1, verdict="fail"))
     renderer = ClipRenderer(job_id="budget-job", shot_list=shot_list, chain=[backend], store=store,
                             pricing=load_pricing(), gpu_model="CPU", judge=lambda s, p: failing, max_attempts=5,
-                            budget_usd=0.03)  # each render is charged $0.02 by the fault backend
+                            budget=BudgetReservation(budget_usd=0.03))  # each render is charged $0.02
     record = renderer.render_all()[0]
     assert len(backend.calls) == 1 and len(record.qa_attempts) == 1
     assert "would pass the approved budget" in record.qa_attempts[0].note

@@ -6,7 +6,7 @@ import torch
 from aiprod_assets.planning.profiles import render_profile
 from aiprod_assets.qa.semantic import read_pictures, score_shot
 from aiprod_assets.rendering.previz.renderer import render_previz_clip
-from tests.test_previz import make_shot
+from tests.support.shots import make_shot
 
 PROFILE = render_profile("360p")
 FAR_PALETTE = ["#FF00FF", "#00FF00", "#FF0000"]
@@ -61,7 +61,7 @@ class StrictJudge:
     """A test double of a vision judge behind the resource's interface: it dislikes everything."""
 
     def judge(self, shot, frames):
-        from aiprod_assets.qa.semantic import JudgeVerdict
+        from aiprod_assets.contracts import JudgeVerdict
 
         assert frames and frames[0].shape == (90, 160, 3)
         return JudgeVerdict(score=0.0, reasons=["no lighthouse is visible"], model="test-judge")

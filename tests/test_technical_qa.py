@@ -3,7 +3,7 @@
 import pytest
 
 from aiprod_assets.qa.technical import CHECK_IDS, Expectations, check_file
-from tests.media_fixtures import OFF_SPEC, PROFILE, build_fixtures
+from tests.support.media_fixtures import OFF_SPEC, PROFILE, build_fixtures
 
 # A cut-off file loses its tail mid-packet; the timing checks that read what is left fail with it.
 TRUNCATION_CONSEQUENCES = {"av_sync", "frame_rate", "constant_frame_rate", "duration", "bitrate"}

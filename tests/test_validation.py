@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from aiprod_assets.intake.validation import MAX_BRIEF_BYTES, BriefInvalid, parse_brief
-from tests.conftest import EXAMPLES, brief_bytes
+from tests.support.jobs import EXAMPLES, brief_bytes
 
 CORPUS = Path(__file__).parent / "bad_briefs"
 

@@ -8,7 +8,7 @@ import subprocess
 import time
 import urllib.request
 
-from tests.conftest import REPO
+from tests.support.jobs import REPO
 
 ASSET_GROUPS_QUERY = """
 { assetNodes { assetKey { path } groupName } }

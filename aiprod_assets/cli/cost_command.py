@@ -18,9 +18,9 @@ def import_billing(billing_csv: Path) -> None:
     """Validate BILLING_CSV (schema in aiprod_assets/costing/ledger.py) and add it to the ledger, whole or not at all."""
     from aiprod_assets.canonical import sha256_hex
     from aiprod_assets.cli.local_env import LocalEnvironment
-    from aiprod_assets.costing.job_rows import IMPORTS_PREFIX
     from aiprod_assets.costing.ledger import LedgerImportError, parse_billing_export
     from aiprod_assets.intake.submission import safe_file_name
+    from aiprod_assets.layout import billing_import_key
 
     raw = billing_csv.read_bytes()
     try:
@@ -33,7 +33,7 @@ def import_billing(billing_csv: Path) -> None:
         sys.exit(2)
     env = LocalEnvironment.from_env()
     stem = safe_file_name(billing_csv.name).removesuffix(".json").removesuffix(".csv")
-    uri = env.store.put_bytes(f"{IMPORTS_PREFIX}/{stem}-{sha256_hex(raw)[:8]}.csv", raw)
+    uri = env.store.put_bytes(billing_import_key(stem, sha256_hex(raw)), raw)
     click.echo(f"imported {len(rows)} row(s): {uri}")
 
 

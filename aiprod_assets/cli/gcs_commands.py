@@ -5,8 +5,6 @@ import sys
 
 import click
 
-SIGNED_URL_SECONDS = 7 * 24 * 3600
-
 
 @click.group("bucket")
 def bucket() -> None:
@@ -42,19 +40,19 @@ def deliver(job_id: str, renew: bool) -> None:
     """Renew the signed URLs of JOB_ID's delivery manifest."""
     from aiprod_assets.canonical import pretty_json
     from aiprod_assets.cli.local_env import LocalEnvironment
-    from aiprod_assets.contracts import DeliveryManifest
+    from aiprod_assets.contracts import SIGNED_URL_SECONDS
     from aiprod_assets.job_ids import InvalidJobId, check_job_id
+    from aiprod_assets.layout import artefact_key, read_artefact
 
     try:
         check_job_id(job_id)
     except InvalidJobId as err:
         raise click.BadParameter(str(err), param_hint="JOB_ID") from err
     env = LocalEnvironment.from_env()
-    key = f"jobs/{job_id}/delivery_manifest.json"
-    if not env.store.exists(key):
+    manifest = read_artefact(env.store, "delivery_manifest", job_id)
+    if manifest is None:
         click.secho(f"job {job_id} has no delivery manifest in {env.location}", fg="red", err=True)
         sys.exit(1)
-    manifest = DeliveryManifest.model_validate_json(env.store.get_bytes(key))
     root = env.store.uri("k")[:-1]
     for deliverable in manifest.deliverables:
         signed = env.store.signed_url(deliverable.uri.removeprefix(root), SIGNED_URL_SECONDS)
@@ -62,5 +60,5 @@ def deliver(job_id: str, renew: bool) -> None:
             click.secho(f"{env.location} cannot sign URLs (a local folder, or no signing key set)", fg="red", err=True)
             sys.exit(1)
         deliverable.signed_url, deliverable.expires_at = signed
-    env.store.put_bytes(key, pretty_json(manifest).encode())
+    env.store.put_bytes(artefact_key("delivery_manifest", job_id), pretty_json(manifest).encode())
     click.echo(f"renewed {len(manifest.deliverables)} signed URL(s); they expire at {manifest.deliverables[0].expires_at}")

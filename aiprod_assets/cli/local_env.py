@@ -10,8 +10,8 @@ from aiprod_assets.definitions import PRODUCTION_JOB, build_definitions
 from aiprod_assets.partitions import jobs_partitions
 from aiprod_assets.paths import dagster_home, store_root
 from resources.artifact_store import ArtifactStore
-from resources.store_factory import make_store
 from resources.policy import ProductionPolicy
+from resources.store_factory import make_store
 
 # One render at a time per GPU pool: renders share the machine's one device.
 _DAGSTER_YAML = "telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n"

@@ -10,8 +10,6 @@ from aiprod_assets.cli.gcs_commands import bucket, deliver
 from aiprod_assets.cli.qa_command import qa
 from aiprod_assets.job_ids import InvalidJobId, check_job_id
 
-LAST_STAGE_BUILT = "delivery_manifest"
-
 
 def _print_refusal(err, report_key: str | None) -> None:
     click.secho("brief refused:", fg="red", err=True)
@@ -40,8 +38,9 @@ def cli() -> None:
 def submit(brief_file: Path) -> None:
     """Validate BRIEF_FILE and drop it into briefs/incoming/ for the sensor to pick up."""
     from aiprod_assets.cli.local_env import LocalEnvironment
-    from aiprod_assets.intake.submission import INCOMING, job_id_for, reject, safe_file_name
+    from aiprod_assets.intake.submission import job_id_for, reject, safe_file_name
     from aiprod_assets.intake.validation import BriefInvalid
+    from aiprod_assets.layout import incoming_brief_key
 
     env = LocalEnvironment.from_env()
     raw = brief_file.read_bytes()
@@ -51,7 +50,7 @@ def submit(brief_file: Path) -> None:
         report = reject(env.store, brief_file.name, raw, err.issues)
         _print_refusal(err, env.store.uri(report))
         sys.exit(2)
-    uri = env.store.put_bytes(f"{INCOMING}/{safe_file_name(brief_file.name)}", raw)
+    uri = env.store.put_bytes(incoming_brief_key(safe_file_name(brief_file.name)), raw)
     click.echo(f"submitted {uri}")
     click.echo(job_id)
 
@@ -65,27 +64,28 @@ def run(brief_file: Path) -> None:
     from aiprod_assets.cli.report import failure_lines, job_summary
     from aiprod_assets.intake.submission import accept
     from aiprod_assets.intake.validation import BriefInvalid
+    from aiprod_assets.layout import REJECTED, artefact_key, job_folder
 
     env = LocalEnvironment.from_env()
     raw = brief_file.read_bytes()
     try:
         job_id = accept(env.store, brief_file.name, raw, env.policy.budget_cap_usd)
     except BriefInvalid as err:
-        _print_refusal(err, f"{env.location}/briefs/rejected/")
+        _print_refusal(err, f"{env.store.uri(REJECTED)}/")
         sys.exit(2)
     env.ensure_partition(job_id)
     click.echo(f"job {job_id}: store {env.location}")
     result = execute_with_progress(env.job, env.instance, job_id)
     for line in job_summary(env.store, job_id):
         click.echo(f"  {line}")
-    click.echo(f"  artefacts: {env.store.uri(f'jobs/{job_id}')}/")
+    click.echo(f"  artefacts: {env.store.uri(job_folder(job_id))}/")
     if not result.success:
         for line in failure_lines(result):
             click.secho(f"  {line}", fg="red", err=True)
         click.secho(f"job {job_id} stopped (run {result.run_id})", fg="red", err=True)
         sys.exit(1)
     click.echo(f"job {job_id}: delivered (run {result.run_id}); manifest "
-               f"{env.store.uri(f'jobs/{job_id}/{LAST_STAGE_BUILT}.json')}")
+               f"{env.store.uri(artefact_key('delivery_manifest', job_id))}")
 
 
 @cli.command()
@@ -93,7 +93,12 @@ def run(brief_file: Path) -> None:
 def status(job_id: str) -> None:
     """Where JOB_ID stands: each stage's artefact, the last run, any rejection."""
     from aiprod_assets.cli.local_env import LocalEnvironment
-    from aiprod_assets.cli.report import asset_states, job_summary, last_run, rejection_report
+    from aiprod_assets.cli.report import (
+        asset_states,
+        job_summary,
+        last_run,
+        rejection_report,
+    )
 
     try:
         check_job_id(job_id)

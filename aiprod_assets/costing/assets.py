@@ -4,12 +4,12 @@
 import dagster as dg
 
 from aiprod_assets.contracts import SanitizedInput, ShotList
+from aiprod_assets.costing.audit import append_audit
 from aiprod_assets.costing.estimate import estimate_cost
 from aiprod_assets.costing.pricing import current_pricing
-from aiprod_assets.costing.promotion import load_promoted
 from aiprod_assets.costing.prior_model import ComputeProfile, load_coefficients
+from aiprod_assets.costing.promotion import load_promoted
 from aiprod_assets.partitions import jobs_partitions
-from aiprod_assets.costing.audit import append_audit
 from resources.artifact_store import ArtifactStore
 from resources.policy import ProductionPolicy
 

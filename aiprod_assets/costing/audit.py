@@ -5,32 +5,21 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import datetime, timezone
-from typing import Protocol
 
-from aiprod_assets.job_ids import check_job_id
+from aiprod_assets.layout import Store, audit_key
 
 EVENT_KINDS = ("estimate", "chain", "downgrade", "rejection", "reservation", "reconciliation", "overrun",
                "remediation_stopped", "stopped", "orchestration")
 
 
-class AuditStore(Protocol):
-    def put_bytes(self, key: str, data: bytes) -> str: ...
-    def get_bytes(self, key: str) -> bytes: ...
-    def exists(self, key: str) -> bool: ...
-
-
-def audit_key(job_id: str) -> str:
-    return f"cost/audit/{check_job_id(job_id)}.jsonl"
-
-
-def read_audit(store: AuditStore, job_id: str) -> list[dict]:
+def read_audit(store: Store, job_id: str) -> list[dict]:
     key = audit_key(job_id)
     if not store.exists(key):
         return []
     return [json.loads(line) for line in store.get_bytes(key).decode("utf-8").splitlines() if line.strip()]
 
 
-def append_audit(store: AuditStore, job_id: str, kind: str, **details) -> dict:
+def append_audit(store: Store, job_id: str, kind: str, **details) -> dict:
     """Append one decision. The whole trail is rewritten atomically, so a reader never sees half a line."""
     if kind not in EVENT_KINDS:
         raise ValueError(f"audit event {kind!r} is not one of {', '.join(EVENT_KINDS)}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiprod_assets.backends import requested_chain, requested_seconds
 from aiprod_assets.contracts import (
     BackendEstimate,
     CostEstimate,
@@ -18,7 +19,6 @@ from aiprod_assets.costing.budget import decide_budget
 from aiprod_assets.costing.calibration import correction
 from aiprod_assets.costing.pricing import api_usd_per_second
 from aiprod_assets.costing.prior_model import ComputeProfile, predict_self_hosted
-from aiprod_assets.planning.backends import requested_seconds
 
 
 def estimate_backend(backend: str, sanitized: SanitizedInput, shot_list: ShotList, pricing: PricingTable,
@@ -62,7 +62,7 @@ def estimate_cost(sanitized: SanitizedInput, shot_list: ShotList, pricing: Prici
     unpriced = [b for b in enabled_backends if b not in pricing.backends]
     if unpriced:
         raise KeyError(f"enabled backends without a price in pricing {pricing.version}: {', '.join(unpriced)}")
-    requested = [b for b in sanitized.brief.backends if b in enabled_backends] or [enabled_backends[0]]
+    requested = requested_chain(sanitized.brief.backends, enabled_backends)
     per_backend = [estimate_backend(b, sanitized, shot_list, pricing, coefficients, compute, model)
                    for b in enabled_backends]
     totals = {e.backend: e.total_usd for e in per_backend}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Protocol
 
 import pandas as pd
 
@@ -12,19 +11,17 @@ from aiprod_assets.contracts import (
     ClipRecord,
     CostEstimate,
     CostLedgerRow,
-    DeliveryManifest,
-    RenderedClips,
     SanitizedInput,
 )
 from aiprod_assets.costing.ledger import frame_from_csv, ledger_frame
-
-IMPORTS_PREFIX = "cost/imports"
-
-
-class JobStore(Protocol):
-    def get_bytes(self, key: str) -> bytes: ...
-    def exists(self, key: str) -> bool: ...
-    def list_keys(self, prefix: str) -> list[str]: ...
+from aiprod_assets.layout import (
+    BILLING_IMPORTS,
+    JOBS,
+    Store,
+    budget_stop_key,
+    job_ids_under_jobs,
+    read_artefact,
+)
 
 
 def ledger_row(sanitized: SanitizedInput, estimate: CostEstimate, clips: list[ClipRecord],
@@ -43,29 +40,27 @@ def ledger_row(sanitized: SanitizedInput, estimate: CostEstimate, clips: list[Cl
         actual_usd=round(sum(c.actual_cost_usd for c in clips), 8))
 
 
-def finished_job_rows(store: JobStore) -> list[CostLedgerRow]:
+def finished_job_rows(store: Store) -> list[CostLedgerRow]:
     rows = []
-    job_ids = sorted({key.split("/")[1] for key in store.list_keys("jobs")})
-    for job_id in job_ids:
-        folder = f"jobs/{job_id}"
-        if not (store.exists(f"{folder}/sanitized_input.json") and store.exists(f"{folder}/cost_estimate.json")):
+    for job_id in job_ids_under_jobs(store.list_keys(JOBS)):
+        sanitized = read_artefact(store, "sanitized_input", job_id)
+        estimate = read_artefact(store, "cost_estimate", job_id)
+        if sanitized is None or estimate is None:
             continue
-        sanitized = SanitizedInput.model_validate_json(store.get_bytes(f"{folder}/sanitized_input.json"))
-        estimate = CostEstimate.model_validate_json(store.get_bytes(f"{folder}/cost_estimate.json"))
-        if store.exists(f"{folder}/delivery_manifest.json"):
-            manifest = DeliveryManifest.model_validate_json(store.get_bytes(f"{folder}/delivery_manifest.json"))
-            clips = RenderedClips.model_validate_json(store.get_bytes(f"{folder}/rendered_clips.json")).clips
+        manifest = read_artefact(store, "delivery_manifest", job_id)
+        if manifest is not None:
+            clips = read_artefact(store, "rendered_clips", job_id).clips
             rows.append(ledger_row(sanitized, estimate, clips, manifest.delivered_at))
-        elif store.exists(f"{folder}/budget_stop.json"):
-            stop = BudgetStop.model_validate_json(store.get_bytes(f"{folder}/budget_stop.json"))
+        elif store.exists(budget_stop_key(job_id)):
+            stop = BudgetStop.model_validate_json(store.get_bytes(budget_stop_key(job_id)))
             rows.append(ledger_row(sanitized, estimate, stop.clips, stop.stopped_at))
     return rows
 
 
-def build_ledger(store: JobStore) -> tuple[pd.DataFrame, int, int]:
+def build_ledger(store: Store) -> tuple[pd.DataFrame, int, int]:
     """The ledger: own finished jobs plus every imported billing export; (frame, own jobs, imported files)."""
     rows = finished_job_rows(store)
-    imported = [frame_from_csv(store.get_bytes(key).decode("utf-8")) for key in store.list_keys(IMPORTS_PREFIX)]
+    imported = [frame_from_csv(store.get_bytes(key).decode("utf-8")) for key in store.list_keys(BILLING_IMPORTS)]
     frame = ledger_frame(rows)
     parts = [part for part in (frame, *imported) if not part.empty]
     if parts:

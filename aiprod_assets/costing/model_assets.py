@@ -7,11 +7,12 @@ import pandas as pd
 
 from aiprod_assets.contracts import CostModel, CostModelBacktest, PricingTable
 from aiprod_assets.costing.backtest_plot import backtest_png
-from aiprod_assets.costing.calibration import fit_cost_model, predict, rolling_backtest
+from aiprod_assets.costing.calibration import fit_cost_model, rolling_backtest
 from aiprod_assets.costing.job_rows import build_ledger
-from aiprod_assets.costing.pricing import STORED_PRICING_KEY, load_pricing, price_changes
+from aiprod_assets.costing.pricing import load_pricing, price_changes
 from aiprod_assets.costing.prior_model import load_coefficients
-from aiprod_assets.costing.promotion import load_promoted, promote
+from aiprod_assets.costing.promotion import decide_promotion, load_promoted, promote
+from aiprod_assets.layout import BACKTEST_PLOT_KEY, STORED_PRICING_KEY
 from resources.artifact_store import ArtifactStore
 from resources.policy import ProductionPolicy
 
@@ -59,40 +60,20 @@ def cost_model_backtest(context: dg.AssetExecutionContext, cost_ledger: pd.DataF
     """Rolling-origin backtest in time order of the calibrated model and of the prior: MAPE, bias, p90 per backend."""
     coefficients = load_coefficients()
     backtest = rolling_backtest(cost_ledger, coefficients, pricing_table)
-    current = load_promoted(store)
-    candidate_mape = backtest.calibrated_mape
-    if backtest.frame.empty:
-        promoted, reason = False, "no jobs to backtest: nothing promoted"
-    elif current is None:
-        promoted, reason = True, f"first calibrated model (backtest MAPE {candidate_mape:.2f}%)"
-    else:
-        # Judge both on the jobs that came after the current model was fitted: out of sample for it,
-        # and predicted by the candidate's procedure from the past only.
-        fresh = cost_ledger.iloc[current.fitted_on_jobs:]
-        fresh = fresh[fresh["job_id"].isin(set(backtest.frame["job_id"]))]
-        if fresh.empty:
-            promoted, reason = False, f"no new jobs since {current.version} was fitted: kept it"
-        else:
-            actual = fresh["actual_usd"].to_numpy(float)
-            current_mape = float((abs(predict(fresh, current, coefficients, pricing_table) - actual) / actual).mean() * 100)
-            candidate = backtest.frame.set_index("job_id").loc[fresh["job_id"], "calibrated"].to_numpy(float)
-            fresh_mape = float((abs(candidate - actual) / actual).mean() * 100)
-            promoted = fresh_mape < current_mape
-            reason = (f"on {len(fresh)} new job(s): backtest MAPE {fresh_mape:.2f}% against {current.version}'s "
-                      f"{current_mape:.2f}%: " + ("promoted" if promoted else "kept the current model"))
-    if promoted:
+    decision = decide_promotion(cost_model, backtest, cost_ledger, load_promoted(store), coefficients, pricing_table)
+    if decision.promoted:
         promote(store, cost_model)
-    context.log.info(reason)
-    promoted_version = cost_model.version if promoted else (current.version if current else "")
+    context.log.info(decision.reason)
     value = CostModelBacktest(model_version=cost_model.version, calibrated=backtest.calibrated, prior=backtest.prior,
-                              promoted=promoted, promoted_version=promoted_version, reason=reason)
-    metadata = {"reason": reason, "promoted": promoted, "jobs_backtested": float(len(backtest.frame))}
+                              promoted=decision.promoted, promoted_version=decision.promoted_version,
+                              reason=decision.reason)
+    metadata = {"reason": decision.reason, "promoted": decision.promoted, "jobs_backtested": float(len(backtest.frame))}
     for label, scores in (("calibrated", backtest.calibrated), ("prior", backtest.prior)):
         for score in scores:
             metadata[f"{label}_{score.scope}_mape"] = score.mape
     if not backtest.frame.empty:
         png = backtest_png(backtest.frame, f"cost model {cost_model.version}")
-        store.put_bytes("cost/backtest.png", png)
+        store.put_bytes(BACKTEST_PLOT_KEY, png)
         metadata["plot"] = dg.MetadataValue.md(f"![backtest](data:image/png;base64,{base64.b64encode(png).decode()})")
     yield dg.Output(value, metadata=metadata)
     jobs = len(backtest.frame)
@@ -102,9 +83,9 @@ def cost_model_backtest(context: dg.AssetExecutionContext, cost_ledger: pd.DataF
                                               "are needed to judge the model")
     else:
         yield dg.AssetCheckResult(
-            check_name=BACKTEST_CHECK, passed=candidate_mape <= policy.backtest_mape_limit_pct,
-            description=f"MAPE {candidate_mape:.2f}% (limit {policy.backtest_mape_limit_pct:g}%) over {jobs} jobs",
-            metadata={"mape": candidate_mape})
+            check_name=BACKTEST_CHECK, passed=backtest.calibrated_mape <= policy.backtest_mape_limit_pct,
+            description=f"MAPE {backtest.calibrated_mape:.2f}% (limit {policy.backtest_mape_limit_pct:g}%) over {jobs} jobs",
+            metadata={"mape": backtest.calibrated_mape})
 
 
 pricing_refresh_job = dg.define_asset_job("pricing_refresh", selection=["pricing_table"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aiprod_assets.contracts import PricingTable
+from aiprod_assets.layout import STORED_PRICING_KEY, Store
 
 PRICING_DIR = Path(__file__).parent / "data" / "pricing"
 
@@ -18,10 +19,7 @@ def load_pricing(path: str | Path | None = None) -> PricingTable:
     return PricingTable.model_validate_json(Path(path or latest_pricing_file()).read_text("utf-8"))
 
 
-STORED_PRICING_KEY = "cost/pricing_table.json"
-
-
-def current_pricing(store, path: str | Path | None = None) -> PricingTable:
+def current_pricing(store: Store, path: str | Path | None = None) -> PricingTable:
     """The pricing_table asset's latest value when it has been materialized, else the pricing file."""
     if path is None and store.exists(STORED_PRICING_KEY):
         return PricingTable.model_validate_json(store.get_bytes(STORED_PRICING_KEY))

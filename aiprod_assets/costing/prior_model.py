@@ -33,10 +33,6 @@ class ComputeProfile:
     framework: str = "pytorch"
     spot: bool = False
 
-    @classmethod
-    def defaults(cls, coefficients: dict[str, Any], **overrides: Any) -> "ComputeProfile":
-        return cls(**{**coefficients["defaults"], **overrides})
-
 
 @dataclass(frozen=True)
 class Prediction:

@@ -5,7 +5,10 @@ from pathlib import Path
 
 import dagster as dg
 
+from aiprod_assets.canonical import file_sha256
 from aiprod_assets.contracts import (
+    JOB_ASSETS,
+    SIGNED_URL_SECONDS,
     CostEstimate,
     Deliverable,
     FinalCut,
@@ -14,16 +17,22 @@ from aiprod_assets.contracts import (
     SemanticQAReport,
     TechnicalQAReport,
 )
-from aiprod_assets.costing.audit import audit_key, read_audit
+from aiprod_assets.costing.audit import read_audit
 from aiprod_assets.delivery.manifest import build_manifest
+from aiprod_assets.layout import (
+    audit_key,
+    clip_key,
+    contact_sheet_key,
+    final_cut_key,
+    local_clips,
+    qa_report_key,
+)
 from aiprod_assets.partitions import jobs_partitions
 from aiprod_assets.qa.report_html import render_qa_report
-from aiprod_assets.rendering.clips import clip_key, file_sha256, local_clips
 from resources.artifact_store import ArtifactStore
 
-SIGNED_URL_SECONDS = 7 * 24 * 3600  # GCS's V4 maximum
-LINEAGE = ("brief", "sanitized_input", "production_manifest", "shot_list", "cost_estimate", "rendered_clips",
-           "technical_qa_report", "semantic_qa_report", "final_cut")
+# Every asset of the job made before this one.
+LINEAGE = [name for name in JOB_ASSETS if name != "delivery_manifest"]
 
 
 def _deliverable(store: ArtifactStore, kind: str, key: str, folder: Path) -> Deliverable:
@@ -54,15 +63,15 @@ def delivery_manifest(context: dg.AssetExecutionContext, final_cut: FinalCut, re
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         clip_paths = local_clips(store, job_id, rendered_clips.clips, folder)
-        cut_key = f"jobs/{job_id}/final_cut.mp4"
+        cut_key = final_cut_key(job_id)
         html = render_qa_report(job_id, technical_qa_report, clip_paths, semantic_qa_report, final_cut,
                                 store.local_copy(cut_key, folder))
-        store.put_bytes(f"jobs/{job_id}/qa_report.html", html.encode("utf-8"))
+        store.put_bytes(qa_report_key(job_id), html.encode("utf-8"))
         deliverables = [_deliverable(store, "final_cut", cut_key, folder)]
         deliverables += [_deliverable(store, "clip", clip_key(job_id, c.shot_id, c.spec_hash), folder)
                          for c in rendered_clips.clips]
-        deliverables += [_deliverable(store, kind, f"jobs/{job_id}/{name}", folder)
-                         for kind, name in (("contact_sheet", "contact_sheet.png"), ("qa_report", "qa_report.html"))]
+        deliverables += [_deliverable(store, "contact_sheet", contact_sheet_key(job_id), folder),
+                         _deliverable(store, "qa_report", qa_report_key(job_id), folder)]
     manifest = build_manifest(job_id, deliverables, cost_estimate, rendered_clips, technical_qa_report,
                               semantic_qa_report, final_cut, _lineage(context, job_id),
                               store.uri(audit_key(job_id)), read_audit(store, job_id),
@@ -75,5 +84,5 @@ def delivery_manifest(context: dg.AssetExecutionContext, final_cut: FinalCut, re
         "within_budget": manifest.cost.within_budget,
         "semantic_score": semantic_qa_report.score,
         "deliverables": float(len(deliverables)),
-        "qa_report": dg.MetadataValue.path(store.uri(f"jobs/{job_id}/qa_report.html")),
+        "qa_report": dg.MetadataValue.path(store.uri(qa_report_key(job_id))),
     })

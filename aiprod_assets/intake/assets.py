@@ -7,9 +7,10 @@ from pydantic import Field
 from aiprod_assets.canonical import sha256_hex
 from aiprod_assets.contracts import BriefRecord, SanitizedInput
 from aiprod_assets.intake.sanitize import sanitize
-from aiprod_assets.intake.submission import ACCEPTED, brief_record, reject
+from aiprod_assets.intake.submission import brief_record, reject
 from aiprod_assets.intake.validation import BriefInvalid
 from aiprod_assets.job_ids import check_job_id
+from aiprod_assets.layout import accepted_brief_key
 from aiprod_assets.partitions import jobs_partitions
 from resources.artifact_store import ArtifactStore
 from resources.policy import ProductionPolicy
@@ -35,9 +36,9 @@ def brief(context: dg.AssetExecutionContext, config: BriefConfig, store: Artifac
         if config.expected_sha256 and sha256_hex(raw) != config.expected_sha256:
             raise dg.Failure(f"{source} changed after it was picked up; its new version gets a run of its own",
                              allow_retries=False)
-        store.put_bytes(f"{ACCEPTED}/{job_id}.json", raw)
+        store.put_bytes(accepted_brief_key(job_id), raw)
     else:
-        key = f"{ACCEPTED}/{job_id}.json"
+        key = accepted_brief_key(job_id)
         if not store.exists(key):
             raise dg.Failure(f"no brief for job {job_id}: submit one with `aiprod submit BRIEF`, "
                              f"or paste it into this asset's brief_json config", allow_retries=False)

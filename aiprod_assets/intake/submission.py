@@ -9,19 +9,17 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import PurePath
-from typing import Protocol
 
 from aiprod_assets.canonical import sha256_hex
 from aiprod_assets.contracts import BriefRecord, ValidationIssue
 from aiprod_assets.intake.validation import BriefInvalid, parse_brief
 from aiprod_assets.job_ids import job_id_from_file
-
-INCOMING, ACCEPTED, REJECTED = "briefs/incoming", "briefs/accepted", "briefs/rejected"
-
-
-class BlobStore(Protocol):
-    def put_bytes(self, key: str, data: bytes) -> str: ...
-    def get_bytes(self, key: str) -> bytes: ...
+from aiprod_assets.layout import (
+    Store,
+    accepted_brief_key,
+    rejected_brief_key,
+    rejection_report_key,
+)
 
 
 def job_id_for(file_name: str, raw: bytes, budget_cap_usd: float) -> str:
@@ -50,21 +48,21 @@ def safe_file_name(file_name: str) -> str:
     return name if name.endswith(".json") else f"{name}.json"
 
 
-def reject(store: BlobStore, file_name: str, raw: bytes, issues: list[ValidationIssue]) -> str:
+def reject(store: Store, file_name: str, raw: bytes, issues: list[ValidationIssue]) -> str:
     """Keep the brief and its error report under briefs/rejected/; return the report's key."""
     name = safe_file_name(file_name)
-    store.put_bytes(f"{REJECTED}/{name}", raw)
-    report_key = f"{REJECTED}/{name.removesuffix('.json')}.error.json"
+    store.put_bytes(rejected_brief_key(name), raw)
+    report_key = rejection_report_key(name)
     store.put_bytes(report_key, json.dumps(error_report(name, raw, issues), indent=2).encode("utf-8"))
     return report_key
 
 
-def accept(store: BlobStore, file_name: str, raw: bytes, budget_cap_usd: float) -> str:
+def accept(store: Store, file_name: str, raw: bytes, budget_cap_usd: float) -> str:
     """Validate and file the brief under briefs/accepted/<job_id>.json, or reject it and raise."""
     try:
         job_id = job_id_for(file_name, raw, budget_cap_usd)
     except BriefInvalid as err:
         reject(store, file_name, raw, err.issues)
         raise
-    store.put_bytes(f"{ACCEPTED}/{job_id}.json", raw)
+    store.put_bytes(accepted_brief_key(job_id), raw)
     return job_id

@@ -11,16 +11,20 @@ import math
 import re
 from typing import Any
 
+from aiprod_assets.backends import KNOWN_BACKENDS
 from aiprod_assets.contracts import (
     ASPECT_RATIOS,
     FRAME_RATES,
-    KNOWN_BACKENDS,
     LIGHTINGS,
     RESOLUTIONS,
     BriefSpec,
     ValidationIssue,
 )
-from aiprod_assets.intake.text_rules import forbidden_characters, injection_phrases, normalize_prose
+from aiprod_assets.intake.text_rules import (
+    forbidden_characters,
+    injection_phrases,
+    normalize_prose,
+)
 from aiprod_assets.job_ids import JOB_ID_PATTERN, JOB_ID_RULE
 
 MAX_BRIEF_BYTES = 1024 * 1024

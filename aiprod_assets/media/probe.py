@@ -38,10 +38,10 @@ class MediaInfo:
     audio_duration_sec: float | None
     metadata: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def moov_before_mdat(self) -> bool:
-        atoms = self.top_level_atoms
-        return "moov" in atoms and "mdat" in atoms and atoms.index("moov") < atoms.index("mdat")
+
+def moov_before_mdat(atoms: list[str]) -> bool:
+    """Faststart: the index (moov) comes before the media data, so playback starts before the download ends."""
+    return "moov" in atoms and "mdat" in atoms and atoms.index("moov") < atoms.index("mdat")
 
 
 def top_level_atoms(path: str | Path) -> list[str]:

@@ -3,10 +3,11 @@
 
 import dagster as dg
 
+from aiprod_assets.backends import backend_version, requested_chain
 from aiprod_assets.contracts import ProductionManifest, SanitizedInput, ShotList
 from aiprod_assets.costing.audit import append_audit
 from aiprod_assets.partitions import jobs_partitions
-from aiprod_assets.planning.backends import BACKEND_VERSIONS, planned_backend
+from aiprod_assets.planning.director import plan_manifest
 from aiprod_assets.planning.profiles import render_profile
 from aiprod_assets.planning.shots import build_shot_list
 from resources.artifact_store import ArtifactStore
@@ -18,7 +19,7 @@ from resources.policy import ProductionPolicy
 def production_manifest(sanitized_input: SanitizedInput, creative_director: CreativeDirector,
                         store: ArtifactStore) -> dg.Output[ProductionManifest]:
     """Scenes with durations and consistency markers (style, characters, narrative), and which planner made them."""
-    manifest = creative_director.plan(sanitized_input)
+    manifest = plan_manifest(sanitized_input, creative_director, store)
     if manifest.usage is not None:
         append_audit(store, manifest.job_id, "orchestration", planner=manifest.planner_version,
                      cache_hit=manifest.cache_hit, **manifest.usage.model_dump())
@@ -38,8 +39,8 @@ def shot_list(context: dg.AssetExecutionContext, production_manifest: Production
     """Shots with prompt, camera move, lighting, palette, seed and spec_hash, and the render profile."""
     brief = sanitized_input.brief
     profile = render_profile(brief.resolution, brief.aspect_ratio, brief.fps)
-    backend = planned_backend(brief.backends, policy.enabled_backends)
-    shots = build_shot_list(production_manifest, profile, backend, BACKEND_VERSIONS[backend])
+    backend = requested_chain(brief.backends, policy.enabled_backends)[0]
+    shots = build_shot_list(production_manifest, profile, backend, backend_version(backend))
     for shot in shots.shots:
         context.log.info(f"{shot.shot_id}: {shot.spec.duration_sec:.2f}s {shot.spec.camera_move}, "
                          f"{shot.spec.lighting}, seed {shot.seed}, spec {shot.spec_hash[:12]}")

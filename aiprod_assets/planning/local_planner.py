@@ -7,16 +7,9 @@ from __future__ import annotations
 
 import re
 
-from aiprod_assets.contracts import (
-    CharacterContinuity,
-    ConsistencyMarkers,
-    NarrativeElement,
-    ProductionManifest,
-    SanitizedInput,
-    Scene,
-    VisualStyle,
-)
+from aiprod_assets.contracts import ProductionManifest, SanitizedInput, Scene
 from aiprod_assets.intake.complexity import sentences
+from aiprod_assets.planning.consistency import consistency_markers
 from aiprod_assets.planning.frames import split_frames
 
 PLANNER_NAME = "local"
@@ -105,17 +98,7 @@ def plan_production(sanitized: SanitizedInput) -> ProductionManifest:
         ))
 
     palette = brief.style.palette or MOOD_PALETTES.get(mood, MOOD_PALETTES["neutral"])
-    consistency = ConsistencyMarkers(
-        visual_style=VisualStyle(look=brief.style.look, lighting=brief.style.lighting, palette=palette,
-                                 grain=_GRAIN.get(brief.style.look, 0.02)),
-        character_continuity=[
-            CharacterContinuity(name=c.name, appearance=c.appearance,
-                                scene_ids=[s.scene_id for s in scenes if c.name in s.characters])
-            for c in brief.characters
-        ],
-        narrative_elements=[NarrativeElement(scene_id=s.scene_id, role=s.narrative_role, beat=s.description)
-                            for s in scenes],
-    )
+    consistency = consistency_markers(brief, scenes, brief.style.look, palette, _GRAIN.get(brief.style.look, 0.02))
     return ProductionManifest(
         job_id=sanitized.job_id,
         title=brief.title or " ".join(brief.prompt.split()[:6]).rstrip(".,;"),

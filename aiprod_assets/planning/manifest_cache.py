@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 from aiprod_assets.canonical import digest_of, pretty_json
 from aiprod_assets.contracts import Artefact, PlannerUsage, SanitizedInput
+from aiprod_assets.layout import Store, manifest_cache_key
 from aiprod_assets.planning.model_plan import ModelPlan
 
 DEFAULT_TTL_HOURS = 168.0
@@ -39,21 +40,17 @@ def cache_key(sanitized: SanitizedInput, fallback_to_local: bool, planner_versio
     })
 
 
-def cache_path(key: str) -> str:
-    return f"cache/manifests/{key}.json"
-
-
-def cached_plan(store, key: str, ttl_hours: float = DEFAULT_TTL_HOURS,
+def cached_plan(store: Store, key: str, ttl_hours: float = DEFAULT_TTL_HOURS,
                 now: datetime | None = None) -> CachedPlan | None:
-    if not store.exists(cache_path(key)):
+    if not store.exists(manifest_cache_key(key)):
         return None
-    entry = CachedPlan.model_validate_json(store.get_bytes(cache_path(key)))
+    entry = CachedPlan.model_validate_json(store.get_bytes(manifest_cache_key(key)))
     age = (now or datetime.now(timezone.utc)) - datetime.fromisoformat(entry.created_at)
     return entry if age <= timedelta(hours=ttl_hours) else None
 
 
-def store_plan(store, key: str, planner_version: str, plan: ModelPlan, usage: PlannerUsage,
+def store_plan(store: Store, key: str, planner_version: str, plan: ModelPlan, usage: PlannerUsage,
                now: datetime | None = None) -> None:
     stamp = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
     entry = CachedPlan(key=key, created_at=stamp, planner_version=planner_version, plan=plan, usage=usage)
-    store.put_bytes(cache_path(key), pretty_json(entry).encode())
+    store.put_bytes(manifest_cache_key(key), pretty_json(entry).encode())

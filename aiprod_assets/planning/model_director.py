@@ -10,15 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from aiprod_assets.contracts import PlannerUsage, SanitizedInput
-from aiprod_assets.planning.model_plan import ModelPlan, PlanInvalid, parse_plan, planning_prompt, repair_prompt
-
-
-@dataclass(frozen=True)
-class ModelAnswer:
-    text: str | None
-    input_tokens: int = 0
-    output_tokens: int = 0
+from aiprod_assets.contracts import ModelAnswer, PlannerUsage, SanitizedInput
+from aiprod_assets.planning.model_plan import (
+    ModelPlan,
+    PlanInvalid,
+    parse_plan,
+    planning_prompt,
+    repair_prompt,
+)
 
 
 @dataclass

@@ -13,18 +13,15 @@ import re
 from pydantic import Field, ValidationError
 
 from aiprod_assets.contracts import (
-    CharacterContinuity,
-    ConsistencyMarkers,
     Lighting,
     Model,
-    NarrativeElement,
     PlannerUsage,
     ProductionManifest,
     SanitizedInput,
     Scene,
     Transition,
-    VisualStyle,
 )
+from aiprod_assets.planning.consistency import consistency_markers
 from aiprod_assets.planning.frames import split_frames
 from aiprod_assets.planning.local_planner import MAX_SCENES, MIN_SCENE_SEC
 
@@ -126,13 +123,7 @@ def manifest_from_plan(plan: ModelPlan, sanitized: SanitizedInput, planner: str,
               for i, (s, f) in enumerate(zip(planned, frames))]
     look = plan.visual_style
     palette = brief.style.palette or [c for c in look.palette if re.match(_HEX, c)] or ["#264653", "#F4F4F4"]
-    consistency = ConsistencyMarkers(
-        visual_style=VisualStyle(look=look.look, lighting=brief.style.lighting, palette=palette, grain=look.grain),
-        character_continuity=[CharacterContinuity(name=c.name, appearance=c.appearance,
-                                                  scene_ids=[s.scene_id for s in scenes if c.name in s.characters])
-                              for c in brief.characters],
-        narrative_elements=[NarrativeElement(scene_id=s.scene_id, role=s.narrative_role, beat=s.description)
-                            for s in scenes])
+    consistency = consistency_markers(brief, scenes, look.look, palette, look.grain)
     return ProductionManifest(
         job_id=sanitized.job_id, title=brief.title or plan.title, planner=planner, planner_version=planner_version,
         cache_hit=cache_hit, usage=usage, route=sanitized.route, duration_sec=round(sum(frames) / brief.fps, 6),

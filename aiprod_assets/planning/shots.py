@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from aiprod_assets.canonical import digest_of, seed_of
+from aiprod_assets.canonical import compute_spec_hash, seed_of
 from aiprod_assets.contracts import (
     CameraMove,
     Lighting,
@@ -54,12 +54,6 @@ def lighting_for(text: str, style_lighting: Lighting) -> Lighting:
         if re.search(pattern, text, re.IGNORECASE):
             return lighting
     return style_lighting
-
-
-def compute_spec_hash(spec: ShotSpec, seed: int, backend: str, backend_version: str, profile: RenderProfile) -> str:
-    """DESIGN.md §3: the spec, the backend and its version, and the render profile."""
-    return digest_of({"spec": spec.model_dump(mode="json"), "seed": seed, "backend": backend,
-                      "backend_version": backend_version, "profile": profile.model_dump(mode="json")})
 
 
 def _shots_in(scene: Scene) -> int:

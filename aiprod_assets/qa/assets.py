@@ -6,13 +6,19 @@ from pathlib import Path
 import dagster as dg
 
 from aiprod_assets.canonical import digest_of
-from aiprod_assets.contracts import ClipQA, RenderedClips, SemanticQAReport, ShotList, TechnicalQAReport
-from aiprod_assets.qa.report_html import render_qa_report
+from aiprod_assets.contracts import (
+    ClipQA,
+    RenderedClips,
+    SemanticQAReport,
+    ShotList,
+    TechnicalQAReport,
+)
+from aiprod_assets.layout import local_clips, qa_report_key
 from aiprod_assets.partitions import jobs_partitions
 from aiprod_assets.qa.gate import shot_expectations
+from aiprod_assets.qa.report_html import render_qa_report
 from aiprod_assets.qa.semantic import read_pictures, scene_consistency, score_shot
 from aiprod_assets.qa.technical import check_file
-from aiprod_assets.rendering.clips import local_clips
 from resources.artifact_store import ArtifactStore
 from resources.policy import ProductionPolicy
 from resources.vision_judge import VisionJudge
@@ -39,7 +45,7 @@ def technical_qa_report(context: dg.AssetExecutionContext, shot_list: ShotList, 
             context.log.info(f"shot {clip.shot_id}: technical QA {'passed' if not failed else 'failed: ' + ', '.join(failed)}")
         report = TechnicalQAReport(job_id=job_id, clips=reports, passed=all(r.passed for r in reports))
         # Written now so a failing gate already has its thumbnails; delivery rewrites it whole.
-        html_key = f"jobs/{job_id}/qa_report.html"
+        html_key = qa_report_key(job_id)
         store.put_bytes(html_key, render_qa_report(job_id, report, paths).encode("utf-8"))
     failures = [(r.target, c) for r in reports for c in r.checks if not c.passed]
     yield dg.Output(report, data_version=dg.DataVersion(digest_of(report)[:16]), metadata={

@@ -8,7 +8,12 @@ from pathlib import Path
 
 import av
 
-from aiprod_assets.contracts import CheckResult, FinalCut, SemanticQAReport, TechnicalQAReport
+from aiprod_assets.contracts import (
+    CheckResult,
+    FinalCut,
+    SemanticQAReport,
+    TechnicalQAReport,
+)
 from aiprod_assets.media.png import encode_png
 
 THUMB_WIDTH = 240

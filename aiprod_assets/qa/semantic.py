@@ -20,7 +20,12 @@ from pathlib import Path
 import av
 import numpy as np
 
-from aiprod_assets.contracts import SemanticMetric, ShotSemanticScore, ShotSpec
+from aiprod_assets.contracts import (
+    JudgeVerdict,
+    SemanticMetric,
+    ShotSemanticScore,
+    ShotSpec,
+)
 from aiprod_assets.qa.motion import estimate_motion, move_agreement
 
 ANALYSIS_WIDTH, ANALYSIS_HEIGHT = 160, 90
@@ -48,15 +53,6 @@ def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
 def hex_palette_lab(palette: list[str]) -> np.ndarray:
     rgb = np.array([[int(c[i:i + 2], 16) / 255 for i in (1, 3, 5)] for c in palette])
     return srgb_to_lab(rgb)
-
-
-@dataclass
-class JudgeVerdict:
-    """What a vision judge says of a shot."""
-
-    score: float
-    reasons: list[str]
-    model: str
 
 
 @dataclass

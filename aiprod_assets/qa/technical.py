@@ -13,7 +13,14 @@ import numpy as np
 
 from aiprod_assets.contracts import CheckResult, RenderProfile
 from aiprod_assets.media.loudness import integrated_loudness, true_peak_dbtp
-from aiprod_assets.qa.scan import BLACK_LUMA_MEAN, FROZEN_MEAN_ABS_DIFF, QA_SAMPLE_RATE, MediaScan, scan
+from aiprod_assets.media.probe import moov_before_mdat
+from aiprod_assets.qa.scan import (
+    BLACK_LUMA_MEAN,
+    FROZEN_MEAN_ABS_DIFF,
+    QA_SAMPLE_RATE,
+    MediaScan,
+    scan,
+)
 
 FROZEN_SHARE_OF_MEDIAN = 0.25
 
@@ -83,9 +90,7 @@ def technical_checks(media: MediaScan, expect: Expectations) -> list[CheckResult
                 "every packet demuxes and decodes", media.error_timecode_sec),
         _result("container", media.format_name is not None and "mp4" in media.format_name and "moov" in media.atoms,
                 f"{media.format_name or 'unreadable'}; atoms {' '.join(media.atoms) or '-'}", "MP4 with a moov atom"),
-        _result("faststart", "moov" in media.atoms and "mdat" in media.atoms
-                and media.atoms.index("moov") < media.atoms.index("mdat"),
-                " ".join(media.atoms) or "-", "moov before mdat"),
+        _result("faststart", moov_before_mdat(media.atoms), " ".join(media.atoms) or "-", "moov before mdat"),
     ]
     if video is None:
         return checks + [_result(i, False, "no video stream", "a video stream") for i in CHECK_IDS[3:]]

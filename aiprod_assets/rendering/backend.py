@@ -1,4 +1,4 @@
-"""The interface every render backend meets, local or remote, and its error kinds (DESIGN.md §7)."""
+"""The interface every render backend meets, local or remote; its error kinds are in ``aiprod_assets.failures``."""
 
 from __future__ import annotations
 
@@ -7,30 +7,6 @@ from pathlib import Path
 from typing import Protocol
 
 from aiprod_assets.contracts import RenderProfile, Shot
-
-
-class RenderError(Exception):
-    """A render that did not produce a clip. ``retryable`` decides between backoff and the next backend."""
-
-    retryable = True
-
-    def __init__(self, message: str, retry_after_sec: float | None = None):
-        super().__init__(message)
-        self.retry_after_sec = retry_after_sec
-
-
-class RetryableRenderError(RenderError):
-    """Timeouts, 429, 5xx, connection resets, CUDA out of memory: worth another try after a pause."""
-
-
-class ShotFatalError(RenderError):
-    """Content policy refusals, 4xx other than 429, corrupt output: this backend will not make this shot."""
-
-    retryable = False
-
-
-class TaskAbandoned(ShotFatalError):
-    """A provider task that did not finish in time: submitting again would pay again, so move on."""
 
 
 @dataclass(frozen=True)

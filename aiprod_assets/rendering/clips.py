@@ -10,61 +10,17 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
-from aiprod_assets.canonical import pretty_json, seed_of
+from aiprod_assets.canonical import compute_spec_hash, file_sha256, pretty_json, seed_of
 from aiprod_assets.contracts import ClipRecord, PricingTable, QAAttempt, Shot, ShotList
 from aiprod_assets.costing.pricing import api_usd_per_second, gpu_usd_per_second
-from aiprod_assets.planning.shots import compute_spec_hash
-from aiprod_assets.rendering.backend import (
-    RenderBackend,
-    RenderRequest,
-    RetryableRenderError,
-)
-from aiprod_assets.rendering.retry import Attempt, RetryPolicy, render_with_fallback
-
-
-class BudgetExceeded(RuntimeError):
-    def __init__(self, reason: str, spent_usd: float, records: list[ClipRecord]):
-        super().__init__(reason)
-        self.spent_usd, self.records = spent_usd, records
-
-
-class ClipStore(Protocol):
-    def put_bytes(self, key: str, data: bytes) -> str: ...
-    def put_file(self, key: str, path: str | Path) -> str: ...
-    def get_bytes(self, key: str) -> bytes: ...
-    def exists(self, key: str) -> bool: ...
-    def uri(self, key: str) -> str: ...
-    def local_copy(self, key: str, folder: Path) -> Path: ...
-
-
-def clip_key(job_id: str, shot_id: str, spec_hash: str) -> str:
-    return f"jobs/{job_id}/clips/{shot_id}-{spec_hash[:12]}.mp4"
-
-
-def local_clips(store: ClipStore, job_id: str, clips: list[ClipRecord], folder: Path) -> dict[str, Path]:
-    """Each clip as a local file, by shot id, for decoders and encoders that need a path."""
-    return {c.shot_id: store.local_copy(clip_key(job_id, c.shot_id, c.spec_hash), folder) for c in clips}
-
-
-def source_key(job_id: str, shot_id: str, spec_hash: str) -> str:
-    """Where a provider's own file is kept beside the clip conformed from it."""
-    return clip_key(job_id, shot_id, spec_hash).removesuffix(".mp4") + ".source.mp4"
-
-
-def sidecar_key(job_id: str, shot_id: str, spec_hash: str) -> str:
-    return clip_key(job_id, shot_id, spec_hash).removesuffix(".mp4") + ".json"
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1024 * 1024), b""):
-            digest.update(block)
-    return digest.hexdigest()
+from aiprod_assets.costing.reservation import BudgetReservation
+from aiprod_assets.failures import RetryableRenderError, RetryPolicy
+from aiprod_assets.layout import Store, clip_key, sidecar_key, source_key
+from aiprod_assets.rendering.backend import RenderBackend, RenderRequest
+from aiprod_assets.rendering.retry import Attempt, render_with_fallback
 
 
 def verify_clip(request: RenderRequest) -> None:
@@ -90,21 +46,16 @@ class ClipRenderer:
     job_id: str
     shot_list: ShotList
     chain: list[RenderBackend]
-    store: ClipStore
+    store: Store
     pricing: PricingTable
     gpu_model: str
     retry: RetryPolicy = RetryPolicy()
     sleep: Callable[[float], None] | None = None
     on_progress: Callable[[str], None] = lambda message: None
-    # Remediation: a judge of each new clip, how many renders a shot may take, and the spend ceiling.
+    # Remediation: a judge of each new clip and how many renders a shot may take, first included.
     judge: Callable[[Shot, Path], object] | None = None
     max_attempts: int = 1
-    budget_usd: float | None = None
-    spent_usd: float = 0.0
-    # Budget enforcement: each shot's estimated cost, reserved before it renders; decisions go to ``audit``.
-    estimated_usd: dict[str, float] | None = None
-    audit: Callable[..., None] = lambda kind, **details: None
-    renders: int = 0
+    budget: BudgetReservation = field(default_factory=BudgetReservation)
 
     def spec_hash_for(self, shot: Shot, backend: RenderBackend) -> str:
         return compute_spec_hash(shot.spec, shot.seed, backend.name, backend.version, self.shot_list.profile)
@@ -187,28 +138,9 @@ class ClipRenderer:
             duration_sec=shot.spec.duration_sec, backend=rendered.backend, attempts=len(rendered.attempts),
             render_seconds=round(result.render_seconds, 4), actual_cost_usd=round(cost, 8), reused=False,
             provider_task_id=result.provider_task_id, seed=shot.seed, source_uri=source_uri)
-        self.spent_usd += record.actual_cost_usd
-        self.renders += 1
+        self.budget.charge(record.actual_cost_usd)
         self.save_sidecar(record)
         return record, out
-
-    def reservation(self, shot: Shot) -> float:
-        """What a render of this shot may cost: its estimate, or what renders have really cost, if more."""
-        estimate = (self.estimated_usd or {}).get(shot.shot_id, 0.0)
-        observed = self.spent_usd / self.renders if self.renders else 0.0
-        return max(estimate, observed)
-
-    def reserve(self, shot: Shot, records: list[ClipRecord]) -> float:
-        reserved = self.reservation(shot)
-        if self.budget_usd is not None and self.spent_usd + reserved > self.budget_usd:
-            reason = (f"stopped before shot {shot.shot_id}: it may cost ${reserved:.6f} and ${self.spent_usd:.6f} "
-                      f"of the approved ${self.budget_usd:g} is spent; raise the budget or shorten the brief")
-            self.audit("stopped", shot_id=shot.shot_id, reserved_usd=reserved, spent_usd=self.spent_usd,
-                       budget_usd=self.budget_usd, reason=reason)
-            raise BudgetExceeded(reason, self.spent_usd, records)
-        self.audit("reservation", shot_id=shot.shot_id, reserved_usd=round(reserved, 8),
-                   spent_usd=round(self.spent_usd, 8))
-        return reserved
 
     def save_sidecar(self, record: ClipRecord) -> None:
         self.store.put_bytes(sidecar_key(self.job_id, record.shot_id, record.spec_hash), pretty_json(record).encode())
@@ -218,11 +150,8 @@ class ClipRenderer:
         attempts: list[QAAttempt] = []
         spent_on_shot = cost_each = 0.0
         for attempt in range(1, self.max_attempts + 1):
-            if attempt > 1 and self.budget_usd is not None and self.spent_usd + cost_each > self.budget_usd:
-                attempts[-1].note = (f"no further attempt: another render (~${cost_each:.4f}) would pass the "
-                                     f"approved budget (${self.spent_usd:.4f} of ${self.budget_usd:g} spent)")
-                self.audit("remediation_stopped", shot_id=shot.shot_id, reserved_usd=cost_each,
-                           spent_usd=self.spent_usd, budget_usd=self.budget_usd)
+            if attempt > 1 and not self.budget.allows(cost_each):
+                attempts[-1].note = self.budget.refuse_remediation(shot.shot_id, cost_each)
                 break
             variant = self.variant(shot, attempt)
             record, local = self.render_shot(variant, workdir, self.chain_for(attempt))
@@ -252,15 +181,13 @@ class ClipRenderer:
             for n, shot in enumerate(self.shot_list.shots, start=1):
                 record = self.reusable(shot)
                 if record is None:
-                    reserved = self.reserve(shot, records)
+                    reserved = self.budget.reserve(shot.shot_id, records)
                     record = self.render_with_remediation(shot, Path(tmp))
-                    kind = "overrun" if record.actual_cost_usd > reserved else "reconciliation"
-                    self.audit(kind, shot_id=shot.shot_id, reserved_usd=round(reserved, 8),
-                               actual_usd=record.actual_cost_usd, spent_usd=round(self.spent_usd, 8))
+                    self.budget.reconcile(shot.shot_id, reserved, record.actual_cost_usd)
                     self.on_progress(f"shot {n}/{total} {shot.shot_id}: rendered by {record.backend} in "
                                      f"{record.render_seconds:.2f}s, ${record.actual_cost_usd:.6f}")
                 else:
-                    self.spent_usd += record.actual_cost_usd
+                    self.budget.carry(record.actual_cost_usd)
                     self.on_progress(f"shot {n}/{total} {shot.shot_id}: reused {record.uri}")
                 records.append(record)
         return records

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import av
 import numpy as np
 
+from aiprod_assets.contracts import ClipRecord
+from aiprod_assets.layout import Store, contact_sheet_key, local_clips
 from aiprod_assets.media.font import text_mask
 from aiprod_assets.media.png import encode_png
 
@@ -42,3 +45,12 @@ def contact_sheet(clips: list[tuple[str, str | Path]]) -> bytes:
         label_top = top + th + 3
         sheet[label_top:label_top + label.shape[0], left:left + label.shape[1]][label] = 230
     return encode_png(sheet)
+
+
+def store_contact_sheet(store: Store, job_id: str, clips: list[ClipRecord]) -> bytes:
+    """The job's contact sheet, stored at jobs/<id>/contact_sheet.png; its PNG bytes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = local_clips(store, job_id, clips, Path(tmp))
+        sheet = contact_sheet([(c.shot_id, paths[c.shot_id]) for c in clips])
+    store.put_bytes(contact_sheet_key(job_id), sheet)
+    return sheet

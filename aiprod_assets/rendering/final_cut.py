@@ -1,15 +1,22 @@
-"""The final cut: the clips in shot order, one MP4 to the same profile, audio continuous."""
+"""The final cut: the clips in shot order, one MP4 to the same profile, audio continuous, checked as
+a deliverable of its own (technical checks, and the number of shots a viewer sees)."""
 
 from __future__ import annotations
 
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from aiprod_assets.contracts import RenderProfile, Shot
+from aiprod_assets.canonical import file_sha256
+from aiprod_assets.contracts import ClipRecord, FinalCut, RenderProfile, Shot, ShotList
+from aiprod_assets.layout import Store, final_cut_key, local_clips
 from aiprod_assets.media.decode import audio_samples, video_frames
 from aiprod_assets.media.encode import ClipWriter
 from aiprod_assets.media.loudness import normalize_loudness
+from aiprod_assets.qa.cuts import count_segments, small_luma_frames
+from aiprod_assets.qa.technical import Expectations, check_file
 
 CROSSFADE_SEC = 0.5
 
@@ -48,3 +55,30 @@ def assemble_final_cut(clips: list[tuple[Shot, Path]], profile: RenderProfile, o
                 written += 1
             previous_last = frame
     return written
+
+
+@dataclass
+class MadeCut:
+    value: FinalCut
+    segments: int  # shots a viewer sees, by cut detection
+    segment_starts: list[int]
+
+
+def make_final_cut(store: Store, job_id: str, shot_list: ShotList, clips: list[ClipRecord], title: str,
+                   encoder: str = "libx264") -> MadeCut:
+    """Assemble the cut from the stored clips, check it, and store it at jobs/<id>/final_cut.mp4."""
+    profile = shot_list.profile
+    with tempfile.TemporaryDirectory() as tmp:
+        by_shot = local_clips(store, job_id, clips, Path(tmp))
+        out = Path(tmp) / "final_cut.mp4"
+        frames = assemble_final_cut(
+            [(s, by_shot[s.shot_id]) for s in shot_list.shots], profile, out, title=title,
+            comment=f"aiprod job {job_id} final cut of {len(shot_list.shots)} shots", encoder=encoder)
+        checks = check_file(out, Expectations(profile, target_duration_sec=shot_list.total_frames / profile.fps))
+        segments, starts = count_segments(small_luma_frames(out), shot_list.shots,
+                                          crossfade_frames(profile, min(s.spec.frames for s in shot_list.shots)))
+        uri = store.put_file(final_cut_key(job_id), out)
+        digest = file_sha256(out)
+    cut = FinalCut(job_id=job_id, uri=uri, sha256=digest, duration_sec=round(frames / profile.fps, 6),
+                   shot_ids=[s.shot_id for s in shot_list.shots], qa=checks)
+    return MadeCut(value=cut, segments=segments, segment_starts=starts)

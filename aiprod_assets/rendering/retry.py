@@ -7,28 +7,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from aiprod_assets.rendering.backend import (
-    RenderBackend,
-    RenderError,
-    RenderRequest,
-    RenderResult,
-)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts_per_backend: int = 4
-    base_delay_sec: float = 1.0
-    max_delay_sec: float = 30.0
-    jitter: float = 0.1  # up to this share of the delay is added at random, so retries do not stampede
-
-    def delay(self, failures: int, rng: random.Random, retry_after_sec: float | None = None) -> float:
-        """Pause after the ``failures``-th failure: 1 s, 2 s, 4 s ... capped, with jitter."""
-        delay = self.base_delay_sec * 2 ** (failures - 1)
-        delay = min(self.max_delay_sec, delay * (1 + self.jitter * rng.random()))
-        if retry_after_sec is not None:
-            delay = max(delay, min(retry_after_sec, self.max_delay_sec))
-        return delay
+from aiprod_assets.failures import RenderError, RetryPolicy
+from aiprod_assets.rendering.backend import RenderBackend, RenderRequest, RenderResult
 
 
 @dataclass

@@ -7,13 +7,13 @@ import threading
 import time
 from pathlib import Path
 
+from aiprod_assets.backends import PREVIZ_VERSION
 from aiprod_assets.contracts import RenderProfile, Shot
 from aiprod_assets.media.encode import ClipWriter, choose_encoder
 from aiprod_assets.rendering.backend import clip_metadata
 from aiprod_assets.rendering.previz.audio import audio_bed
 from aiprod_assets.rendering.previz.scene import PrevizScene
 
-PREVIZ_VERSION = "previz-1"
 FRAMES_AHEAD = 4
 
 

@@ -17,11 +17,11 @@ import av
 import numpy as np
 
 from aiprod_assets.contracts import RenderProfile, Shot
+from aiprod_assets.failures import ShotFatalError
 from aiprod_assets.media.decode import audio_samples
 from aiprod_assets.media.encode import ClipWriter
 from aiprod_assets.media.loudness import integrated_loudness, normalize_loudness
 from aiprod_assets.media.probe import MediaInfo, probe
-from aiprod_assets.rendering.backend import ShotFatalError
 from aiprod_assets.rendering.previz.audio import audio_bed
 
 BLACK_Y, NEUTRAL_CHROMA = 16, 128

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiprod_assets.rendering.backend import RetryableRenderError
-from aiprod_assets.rendering.providers.errors import classify_status
+from aiprod_assets.failures import RetryableRenderError, classify_status
 
 CHUNK = 1024 * 1024
 

@@ -15,19 +15,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal, Protocol
 
+from aiprod_assets.backends import requested_seconds
+from aiprod_assets.canonical import compute_spec_hash
 from aiprod_assets.contracts import ProviderTask
-from aiprod_assets.planning.backends import requested_seconds
-from aiprod_assets.planning.shots import compute_spec_hash
-from aiprod_assets.rendering.backend import (
+from aiprod_assets.failures import (
+    ContentPolicyRefusal,
     RenderError,
-    RenderRequest,
-    RenderResult,
     RetryableRenderError,
     TaskAbandoned,
-    clip_metadata,
 )
+from aiprod_assets.rendering.backend import RenderRequest, RenderResult, clip_metadata
 from aiprod_assets.rendering.providers.conform import conform_clip
-from aiprod_assets.rendering.providers.errors import ContentPolicyRefusal
 from aiprod_assets.rendering.providers.rate_limit import RateLimiter
 from aiprod_assets.rendering.providers.tasks import TaskJournal
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from aiprod_assets.failures import classify_status, is_policy_refusal
 from aiprod_assets.rendering.backend import RenderRequest
-from aiprod_assets.rendering.providers.errors import classify_status, is_policy_refusal
 from aiprod_assets.rendering.providers.http_download import download_url
 from aiprod_assets.rendering.providers.remote import TaskState
 from aiprod_assets.rendering.providers.shapes import shot_prompt

@@ -12,12 +12,9 @@ from datetime import UTC, datetime
 
 from aiprod_assets.canonical import pretty_json
 from aiprod_assets.contracts import ProviderTask, ProviderTasks
+from aiprod_assets.layout import provider_tasks_key, provider_tasks_prefix
 
 RESUMABLE = ("submitted", "succeeded")
-
-
-def tasks_key(job_id: str, shot_id: str) -> str:
-    return f"providers/{job_id}/{shot_id}.json"
 
 
 def utc_now() -> str:
@@ -29,7 +26,7 @@ class TaskJournal:
         self.store, self.now = store, now
 
     def load(self, job_id: str, shot_id: str) -> ProviderTasks:
-        key = tasks_key(job_id, shot_id)
+        key = provider_tasks_key(job_id, shot_id)
         if not self.store.exists(key):
             return ProviderTasks(job_id=job_id, shot_id=shot_id)
         return ProviderTasks.model_validate_json(self.store.get_bytes(key))
@@ -57,13 +54,13 @@ class TaskJournal:
         record = self.load(job_id, shot_id)
         others = [t for t in record.tasks if not (t.provider == task.provider and t.task_id == task.task_id)]
         record.tasks = [*others, task]
-        self.store.put_bytes(tasks_key(job_id, shot_id), pretty_json(record).encode())
+        self.store.put_bytes(provider_tasks_key(job_id, shot_id), pretty_json(record).encode())
 
 
 def job_tasks(store, job_id: str) -> list[tuple[str, ProviderTask]]:
     """Every provider task of a job as (shot_id, task), shot by shot in submission order."""
     found = []
-    for key in store.list_keys(f"providers/{job_id}/"):
+    for key in store.list_keys(provider_tasks_prefix(job_id)):
         record = ProviderTasks.model_validate_json(store.get_bytes(key))
         found += [(record.shot_id, task) for task in record.tasks]
     return found

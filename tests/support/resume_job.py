@@ -1,6 +1,6 @@
 """A production run in its own process, for the crash and resume tests.
 
-python -m tests.resume_job JOB_ID [PARENT_RUN_ID]
+python -m tests.support.resume_job JOB_ID [PARENT_RUN_ID]
 Reads AIPROD_TEST_STORE, AIPROD_TEST_COUNTER and AIPROD_TEST_CRASH_AFTER; DAGSTER_HOME holds the runs.
 With AIPROD_TEST_RUNWAY_URL set, shots render with the runway backend against that server instead.
 """
@@ -15,7 +15,7 @@ from resources.artifact_store import LocalArtifactStore
 from resources.gpu import TorchDevice
 from resources.policy import ProductionPolicy
 from resources.render_backends import ProviderSettings, RenderBackends
-from tests.fault_backends import FaultyBackends
+from tests.support.fault_backends import FaultyBackends
 
 IN_PROCESS = {"execution": {"config": {"in_process": {}}}}
 

@@ -13,7 +13,7 @@ from aiprod_assets.rendering.providers.replicate_models import ReplicateAdapter
 from aiprod_assets.rendering.providers.runway import RunwayAdapter
 from aiprod_assets.rendering.providers.tasks import TaskJournal
 from aiprod_assets.rendering.providers.veo import VeoAdapter
-from tests.media_fixtures import make_clip
+from tests.support.media_fixtures import make_clip
 
 PROFILE = render_profile("360p", "16:9", 30)
 FAST_POLLING = PollingLimits(poll_interval_sec=0.02, timeout_sec=30.0)

@@ -1,12 +1,15 @@
-"""Stores the cost ledger (a pandas DataFrame) as CSV in the artifact store: cost/ledger.csv."""
+"""Stores the cost ledger (a pandas DataFrame) as CSV in the artifact store: cost/ledger.csv.
+
+It lives beside the ledger's CSV schema, not in resources/, because reading the file back
+means validating it against that schema.
+"""
 
 import dagster as dg
 import pandas as pd
 
 from aiprod_assets.costing.ledger import frame_from_csv, frame_to_csv
+from aiprod_assets.layout import LEDGER_KEY
 from resources.artifact_store import ArtifactStore
-
-LEDGER_KEY = "cost/ledger.csv"
 
 
 class LedgerIOManager(dg.ConfigurableIOManager):

@@ -1,4 +1,4 @@
-"""gcp-storage-emulator, started in this process on a free loopback port, for the GCS tests."""
+"""gcp-storage-emulator, started in this process on a free loopback port, for the GCS tests and bench.sensor."""
 
 import os
 import socket

@@ -4,8 +4,10 @@ import os
 import signal
 from pathlib import Path
 
-from aiprod_assets.rendering.backend import RenderRequest, RenderResult, RetryableRenderError, ShotFatalError
-from resources.render_backends import PrevizBackend, RenderBackends
+from aiprod_assets.failures import RetryableRenderError, ShotFatalError
+from aiprod_assets.rendering.backend import RenderRequest, RenderResult
+from aiprod_assets.rendering.previz.backend import PrevizBackend
+from resources.render_backends import RenderBackends
 
 
 class FaultInjectingBackend:
@@ -61,7 +63,7 @@ class FaultyBackends(RenderBackends):
     crash_after: int = 0
     fault: str = "ok"  # played on every call
 
-    def backend(self, name: str, store=None, on_event=None):
+    def custom_backend(self, name: str):
         return FaultInjectingBackend(name, inner=PrevizBackend(self.gpu.torch_device()), faults=[self.fault] * 1000,
                                      counter_file=self.counter_file, crash_after=self.crash_after,
                                      version="previz-1")

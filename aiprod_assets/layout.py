@@ -1,0 +1,168 @@
+"""The storage layout (DESIGN.md §4): every key of the artifact store is spelled here, and only here.
+
+Keys are relative POSIX paths under the store's root (a local folder or gs://bucket/prefix);
+anything that could escape the root is refused. ``Store`` is the one interface the domain
+sees of the artifact store.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from aiprod_assets.contracts import MODEL_BY_ASSET, Artefact, ClipRecord
+from aiprod_assets.job_ids import check_job_id
+
+
+class Store(Protocol):
+    """What the domain asks of an artifact store; resources.artifact_store implements it."""
+
+    def put_bytes(self, key: str, data: bytes) -> str: ...
+    def put_file(self, key: str, path: str | Path) -> str: ...
+    def get_bytes(self, key: str) -> bytes: ...
+    def exists(self, key: str) -> bool: ...
+    def list_keys(self, prefix: str) -> list[str]: ...
+    def delete(self, key: str) -> None: ...
+    def uri(self, key: str) -> str: ...
+    def local_copy(self, key: str, folder: Path) -> Path: ...
+
+
+class InvalidStoreKey(ValueError):
+    pass
+
+
+def check_key(key: str) -> str:
+    parts = key.split("/")
+    if not key or key.startswith("/") or "\\" in key or any(p in ("", ".", "..") for p in parts):
+        raise InvalidStoreKey(f"store key {key!r} must be a relative path without '.', '..' or empty parts")
+    return key
+
+
+# --- briefs -------------------------------------------------------------------
+
+INCOMING, ACCEPTED, REJECTED = "briefs/incoming", "briefs/accepted", "briefs/rejected"
+
+
+def incoming_brief_key(file_name: str) -> str:
+    return f"{INCOMING}/{file_name}"
+
+
+def accepted_brief_key(job_id: str) -> str:
+    return f"{ACCEPTED}/{check_job_id(job_id)}.json"
+
+
+def rejected_brief_key(file_name: str) -> str:
+    return f"{REJECTED}/{file_name}"
+
+
+def rejection_report_key(file_name: str) -> str:
+    """The error report beside a refused brief: ``<name>.error.json``."""
+    return f"{REJECTED}/{file_name.removesuffix('.json')}.error.json"
+
+
+# --- jobs ----------------------------------------------------------------------
+
+JOBS = "jobs"
+
+
+def job_folder(job_id: str) -> str:
+    return f"{JOBS}/{check_job_id(job_id)}"
+
+
+def job_ids_under_jobs(keys: list[str]) -> list[str]:
+    """The job ids of keys listed under ``jobs/``, sorted, each once."""
+    return sorted({key.split("/")[1] for key in keys if key.startswith(f"{JOBS}/") and key.count("/") >= 2})
+
+
+def artefact_key(asset_name: str, job_id: str | None) -> str:
+    """Where an asset's JSON value lives: per job, or under cost/ for the unpartitioned costing assets."""
+    if job_id is None:
+        return f"cost/{asset_name}.json"
+    return f"{job_folder(job_id)}/{asset_name}.json"
+
+
+def read_artefact(store: Store, asset_name: str, job_id: str | None) -> Artefact | None:
+    """An asset's stored value, or None where it has not been made."""
+    key = artefact_key(asset_name, job_id)
+    if not store.exists(key):
+        return None
+    return MODEL_BY_ASSET[asset_name].model_validate_json(store.get_bytes(key))
+
+
+def job_file_key(job_id: str, name: str) -> str:
+    """A job's other files: final_cut.mp4, contact_sheet.png, qa_report.html, budget_stop.json, ..."""
+    return f"{job_folder(job_id)}/{check_key(name)}"
+
+
+def final_cut_key(job_id: str) -> str:
+    return job_file_key(job_id, "final_cut.mp4")
+
+
+def contact_sheet_key(job_id: str) -> str:
+    return job_file_key(job_id, "contact_sheet.png")
+
+
+def qa_report_key(job_id: str) -> str:
+    return job_file_key(job_id, "qa_report.html")
+
+
+def budget_stop_key(job_id: str) -> str:
+    return job_file_key(job_id, "budget_stop.json")
+
+
+def planner_failure_key(job_id: str) -> str:
+    return job_file_key(job_id, "planner_failure.json")
+
+
+def clip_key(job_id: str, shot_id: str, spec_hash: str) -> str:
+    return f"{job_folder(job_id)}/clips/{shot_id}-{spec_hash[:12]}.mp4"
+
+
+def sidecar_key(job_id: str, shot_id: str, spec_hash: str) -> str:
+    """The clip's record beside it."""
+    return clip_key(job_id, shot_id, spec_hash).removesuffix(".mp4") + ".json"
+
+
+def source_key(job_id: str, shot_id: str, spec_hash: str) -> str:
+    """Where a provider's own file is kept beside the clip conformed from it."""
+    return clip_key(job_id, shot_id, spec_hash).removesuffix(".mp4") + ".source.mp4"
+
+
+def local_clips(store: Store, job_id: str, clips: list[ClipRecord], folder: Path) -> dict[str, Path]:
+    """Each clip as a local file, by shot id, for decoders and encoders that need a path."""
+    return {c.shot_id: store.local_copy(clip_key(job_id, c.shot_id, c.spec_hash), folder) for c in clips}
+
+
+# --- providers, caches, cost ------------------------------------------------------
+
+
+def provider_tasks_prefix(job_id: str) -> str:
+    return f"providers/{check_job_id(job_id)}/"
+
+
+def provider_tasks_key(job_id: str, shot_id: str) -> str:
+    """Every provider task of one shot, recorded before polling starts."""
+    return f"{provider_tasks_prefix(job_id)}{shot_id}.json"
+
+
+def manifest_cache_key(key: str) -> str:
+    return f"cache/manifests/{key}.json"
+
+
+LEDGER_KEY = "cost/ledger.csv"
+BILLING_IMPORTS = "cost/imports"
+PROMOTED_MODEL_KEY = "cost/models/promoted.json"
+BACKTEST_PLOT_KEY = "cost/backtest.png"
+STORED_PRICING_KEY = artefact_key("pricing_table", None)
+
+
+def billing_import_key(stem: str, digest: str) -> str:
+    return f"{BILLING_IMPORTS}/{stem}-{digest[:8]}.csv"
+
+
+def cost_model_key(version: str) -> str:
+    return f"cost/models/{version}.json"
+
+
+def audit_key(job_id: str) -> str:
+    return f"cost/audit/{check_job_id(job_id)}.jsonl"

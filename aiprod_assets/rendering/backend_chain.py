@@ -1,0 +1,59 @@
+"""The backends of a cost estimate's chain, built from what the deployment's render_backends resource has:
+previz on the injected device, and each switched-on provider behind its task journal and rate limit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiprod_assets.backends import backend_version
+from aiprod_assets.layout import Store
+from aiprod_assets.media.encode import choose_encoder
+from aiprod_assets.rendering.backend import RenderBackend
+from aiprod_assets.rendering.previz.backend import PrevizBackend
+
+
+def build_chain(names: list[str], backends, store: Store,
+                on_event: Callable[[str], None] = lambda message: None) -> list[RenderBackend]:
+    return [build_backend(name, backends, store, on_event) for name in names]
+
+
+def build_backend(name: str, backends, store: Store,
+                  on_event: Callable[[str], None] = lambda message: None) -> RenderBackend:
+    """``backends`` is the render_backends resource: the device, and the settings of each provider.
+    ``store`` holds the provider task journal."""
+    custom = backends.custom_backend(name)
+    if custom is not None:
+        return custom
+    device = backends.gpu.torch_device()
+    if name == "previz":
+        return PrevizBackend(device)
+    settings = backends.settings(name)
+    from aiprod_assets.rendering.providers.rate_limit import limiter_for
+    from aiprod_assets.rendering.providers.remote import PollingLimits, RemoteBackend
+    from aiprod_assets.rendering.providers.tasks import TaskJournal
+
+    return RemoteBackend(
+        provider_adapter(name, settings), TaskJournal(store), limiter_for(name, settings.requests_per_minute),
+        PollingLimits(poll_interval_sec=settings.poll_interval_sec, timeout_sec=settings.timeout_sec),
+        encoder=choose_encoder(device.type), on_event=on_event)
+
+
+def provider_adapter(name: str, settings):
+    """The SDK adapter of one provider; each SDK is imported only when its provider is switched on."""
+    common = {"model": settings.model or backend_version(name), "base_url": settings.base_url,
+              "http_timeout_sec": settings.http_timeout_sec}
+    if name == "veo":
+        from aiprod_assets.rendering.providers.veo import VeoAdapter
+
+        if not settings.api_key and not settings.project:
+            raise ValueError("veo needs an API key (GOOGLE_API_KEY) or a Vertex AI project")
+        return VeoAdapter(api_key=settings.api_key, project=settings.project, location=settings.location, **common)
+    if not settings.api_key:
+        raise ValueError(f"{name} needs an API key from the environment")
+    if name == "runway":
+        from aiprod_assets.rendering.providers.runway import RunwayAdapter
+
+        return RunwayAdapter(api_key=settings.api_key, **common)
+    from aiprod_assets.rendering.providers.replicate_models import ReplicateAdapter
+
+    return ReplicateAdapter(api_token=settings.api_key, **common)
