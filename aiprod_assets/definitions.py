@@ -19,6 +19,7 @@ from resources.gpu import TorchDevice
 from resources.json_io_manager import JsonIOManager
 from resources.store_factory import make_store
 from sensors.brief_sensor import brief_upload_sensor
+from sensors.dead_runs import dead_run_sensor
 
 job_assets = dg.load_assets_from_modules(
     [intake_assets, planning_assets, costing_assets, rendering_assets, qa_assets, delivery_assets])
@@ -49,7 +50,7 @@ def build_definitions(store: ArtifactStore | None = None, **overrides) -> dg.Def
         assets=[*job_assets, *governance_assets],
         jobs=[production_job, model_assets.pricing_refresh_job, model_assets.recalibration_job],
         schedules=[model_assets.pricing_refresh_schedule, model_assets.recalibration_schedule],
-        sensors=[brief_upload_sensor],
+        sensors=[brief_upload_sensor, dead_run_sensor],
         resources=resources,
     )
 

@@ -1,12 +1,10 @@
 """The `aiprod` console script as a user runs it, in fresh processes on a temporary home."""
 
 import json
-import os
-import shutil
-import subprocess
 
 import pytest
 
+from tests.support.cli import aiprod
 from tests.support.jobs import EXAMPLES, REPO
 
 BAD = REPO / "tests" / "bad_briefs"
@@ -15,15 +13,6 @@ BAD = REPO / "tests" / "bad_briefs"
 @pytest.fixture
 def home(tmp_path):
     return tmp_path
-
-
-def aiprod(home, *args, env_extra=None):
-    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "AIPROD_STORE")}
-    env["AIPROD_HOME"] = str(home / ".aiprod")
-    env.update(env_extra or {})
-    exe = shutil.which("aiprod")
-    assert exe, "the aiprod console script is installed with the package"
-    return subprocess.run([exe, *map(str, args)], cwd=home, env=env, capture_output=True, text=True, timeout=120)
 
 
 def test_submit_valid_brief_lands_in_incoming_and_prints_job_id(home):

@@ -1,6 +1,7 @@
 """The embedded-defaults environment the CLI works in: a local store and a persistent Dagster home."""
 
 import os
+import sys
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -12,6 +13,7 @@ from aiprod_assets.paths import dagster_home, store_root
 from resources.artifact_store import ArtifactStore
 from resources.policy import ProductionPolicy
 from resources.store_factory import make_store
+from sensors.dead_runs import INTERRUPTED, reap_dead_runs
 
 # One render at a time per GPU pool: renders share the machine's one device.
 _DAGSTER_YAML = "telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n"
@@ -45,7 +47,11 @@ class LocalEnvironment:
         if not config.exists():
             config.write_text(_DAGSTER_YAML)
         os.environ["DAGSTER_HOME"] = str(home)
-        return dg.DagsterInstance.get()
+        instance = dg.DagsterInstance.get()
+        # A run killed earlier would hold its pool slot for ever: fail it and free the slot first.
+        for run_id in reap_dead_runs(instance):
+            print(f"run {run_id}: {INTERRUPTED}; marked failed, its pool slot freed", file=sys.stderr)
+        return instance
 
     def ensure_partition(self, job_id: str) -> None:
         if not self.instance.has_dynamic_partition(jobs_partitions.name, job_id):

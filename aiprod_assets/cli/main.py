@@ -99,6 +99,7 @@ def status(job_id: str) -> None:
         last_run,
         rejection_report,
     )
+    from sensors.dead_runs import INTERRUPTED, INTERRUPTED_TAG
 
     try:
         check_job_id(job_id)
@@ -115,7 +116,10 @@ def status(job_id: str) -> None:
     for name, state in states:
         click.echo(f"  {name:<22}{state}")
     if run_record is not None:
-        click.echo(f"last run {run_record.run_id}: {run_record.status.value}")
+        state = INTERRUPTED if INTERRUPTED_TAG in run_record.tags else run_record.status.value
+        click.echo(f"last run {run_record.run_id}: {state}")
+        if INTERRUPTED_TAG in run_record.tags:
+            click.echo("  `aiprod run` with the same brief resumes it: finished clips are reused")
     for line in job_summary(env.store, job_id):
         click.echo(f"  {line}")
     if rejection is not None:

@@ -8,6 +8,8 @@ import uuid
 import dagster as dg
 from tqdm import tqdm
 
+from sensors.dead_runs import this_process_tags
+
 _STEP_EVENTS = {dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE,
                 dg.DagsterEventType.STEP_SKIPPED}
 # The CLI shows its own progress; Dagster's debug lines would bury it.
@@ -24,7 +26,7 @@ def execute_with_progress(job: dg.JobDefinition, instance: dg.DagsterInstance, j
         try:
             outcome["result"] = job.execute_in_process(
                 instance=instance, partition_key=job_id, run_id=run_id, raise_on_error=False,
-                run_config=QUIET_RUN_CONFIG, tags={"aiprod/source": "cli"})
+                run_config=QUIET_RUN_CONFIG, tags={"aiprod/source": "cli", **this_process_tags()})
         except BaseException as err:  # re-raised in the caller's thread
             outcome["error"] = err
 
