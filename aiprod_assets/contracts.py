@@ -442,6 +442,8 @@ class PricingTable(Artefact):
 
 
 class CostLedgerRow(Model):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # billing numbers are finite
+
     job_id: str
     finished_at: str
     complexity: float

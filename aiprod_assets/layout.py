@@ -7,11 +7,16 @@ sees of the artifact store.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from aiprod_assets.contracts import MODEL_BY_ASSET, Artefact, ClipRecord
 from aiprod_assets.job_ids import check_job_id
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class Store(Protocol):
@@ -25,6 +30,9 @@ class Store(Protocol):
     def delete(self, key: str) -> None: ...
     def uri(self, key: str) -> str: ...
     def local_copy(self, key: str, folder: Path) -> Path: ...
+    def open_read(self, key: str) -> BinaryIO: ...
+    def append_line(self, key: str, line: str) -> None: ...
+    def read_lines(self, key: str) -> list[str]: ...
 
 
 class InvalidStoreKey(ValueError):
@@ -81,12 +89,38 @@ def artefact_key(asset_name: str, job_id: str | None) -> str:
     return f"{job_folder(job_id)}/{asset_name}.json"
 
 
-def read_artefact(store: Store, asset_name: str, job_id: str | None) -> Artefact | None:
-    """An asset's stored value, or None where it has not been made."""
-    key = artefact_key(asset_name, job_id)
+class CorruptRecord(ValueError):
+    """A stored record that does not parse. It has been moved aside, so it now counts as missing."""
+
+    def __init__(self, key: str, aside: str, reason: str):
+        self.key, self.aside = key, aside
+        super().__init__(f"{key} was unreadable ({reason}); moved aside to {aside}")
+
+
+CORRUPT_MARK = ".corrupt-"
+
+
+def set_aside(store: Store, key: str, reason: str) -> CorruptRecord:
+    """Move an unreadable record to ``<key>.corrupt-<time>``, where nothing reads it, and say so."""
+    aside = f"{key}{CORRUPT_MARK}{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%fZ')}"
+    store.put_bytes(aside, store.get_bytes(key))
+    store.delete(key)
+    return CorruptRecord(key, aside, reason)
+
+
+def read_record(store: Store, key: str, model: type[M]) -> M | None:
+    """A stored record, or None where there is none; one that does not parse is set aside (CorruptRecord)."""
     if not store.exists(key):
         return None
-    return MODEL_BY_ASSET[asset_name].model_validate_json(store.get_bytes(key))
+    try:
+        return model.model_validate_json(store.get_bytes(key))
+    except (ValidationError, ValueError) as err:
+        raise set_aside(store, key, str(err).splitlines()[0]) from err
+
+
+def read_artefact(store: Store, asset_name: str, job_id: str | None) -> Artefact | None:
+    """An asset's stored value, or None where it has not been made (CorruptRecord where it is unreadable)."""
+    return read_record(store, artefact_key(asset_name, job_id), MODEL_BY_ASSET[asset_name])
 
 
 def job_file_key(job_id: str, name: str) -> str:

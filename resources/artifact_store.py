@@ -1,11 +1,14 @@
 """The artifact store: one interface, and its local-folder implementation (GCS is in resources/gcs_store.py)."""
 
 
+import fcntl
+import io
 import os
 import shutil
 import tempfile
 from abc import ABC, abstractmethod
 from pathlib import Path
+from typing import BinaryIO
 
 import dagster as dg
 
@@ -45,6 +48,18 @@ class ArtifactStore(dg.ConfigurableResource, ABC):
 
     def size(self, key: str) -> int:
         return len(self.get_bytes(key))
+
+    def open_read(self, key: str) -> BinaryIO:
+        """The object as a stream, for readers that must not hold all of it (uploads of any size)."""
+        return io.BytesIO(self.get_bytes(key))
+
+    @abstractmethod
+    def append_line(self, key: str, line: str) -> None:
+        """Add one line to the log at ``key`` without reading or rewriting it: many writers at once lose nothing."""
+
+    @abstractmethod
+    def read_lines(self, key: str) -> list[str]:
+        """Every line of the log at ``key``, oldest first; [] when there is none."""
 
     def list_with_times(self, prefix: str) -> list[tuple[str, float]]:
         """(key, last update as a POSIX time) under ``prefix``; stores override this with one listing call."""
@@ -113,6 +128,30 @@ class LocalArtifactStore(ArtifactStore):
 
     def size(self, key: str) -> int:
         return self._path(key).stat().st_size
+
+    def open_read(self, key: str) -> BinaryIO:
+        return open(self._path(key), "rb")
+
+    def append_line(self, key: str, line: str) -> None:
+        # O_APPEND under an exclusive lock: whole lines, in some order, from every writer.
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = (line.rstrip("\n") + "\n").encode("utf-8")
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def read_lines(self, key: str) -> list[str]:
+        path = self._path(key)
+        if not path.is_file():
+            return []
+        with open(path, "rb") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH)  # never half a line being written
+            return handle.read().decode("utf-8", errors="replace").splitlines()
 
     def list_with_times(self, prefix: str) -> list[tuple[str, float]]:
         base = Path(self.root).resolve()

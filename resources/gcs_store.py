@@ -7,6 +7,7 @@ sends a crc32c the server verifies. Video goes up as resumable uploads.
 
 import json
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from aiprod_assets.layout import check_key
 from resources.artifact_store import ArtifactStore
 
 RESUMABLE_CHUNK_BYTES = 8 * 1024 * 1024
+ENTRIES_SUFFIX = ".entries"  # the folder of a log's entries: <key>.entries/<time>-<id>
 _GS_URI = re.compile(r"^gs://(?P<bucket>[a-z0-9][a-z0-9._-]{1,61}[a-z0-9])(?:/(?P<prefix>.*))?$")
 
 
@@ -92,6 +94,18 @@ class GcsArtifactStore(ArtifactStore):
 
     def uri(self, key: str) -> str:
         return f"gs://{self.bucket}/{self._name(key)}"
+
+    def append_line(self, key: str, line: str) -> None:
+        # GCS objects cannot be appended to: one new object per entry, never a read-modify-write.
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        self.put_bytes(f"{key}{ENTRIES_SUFFIX}/{stamp}-{uuid.uuid4().hex[:12]}", line.rstrip("\n").encode("utf-8"))
+
+    def read_lines(self, key: str) -> list[str]:
+        entries = self.list_keys(f"{key}{ENTRIES_SUFFIX}")
+        return [self.get_bytes(entry).decode("utf-8", errors="replace") for entry in entries]
+
+    def open_read(self, key: str):
+        return self._bucket().blob(self._name(key)).open("rb")
 
     def size(self, key: str) -> int:
         return int(self._bucket().get_blob(self._name(key)).size)

@@ -23,5 +23,6 @@ class ProductionPolicy(dg.ConfigurableResource):
     semantic_threshold: float = Field(default=0.6, ge=0, le=1, description="semantic QA score a shot needs to pass")
     remediation_attempts: int = Field(default=2, ge=1, description="renders a shot may take to pass QA, first included")
     backtest_mape_limit_pct: float = Field(default=10.0, gt=0, description="cost model backtest MAPE that fails its check")
+    brief_max_bytes: int = Field(default=256 * 1024, ge=1024, description="largest brief accepted, in bytes")
     briefs_per_tick: int = Field(default=50, ge=1, description="briefs the upload sensor handles per tick")
     backtest_min_jobs: int = Field(default=30, ge=1, description="fewer backtested jobs than this only warns")

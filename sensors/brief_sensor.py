@@ -9,8 +9,8 @@ what was handled, and a failed listing leaves it where it was.
 
 import dagster as dg
 
-from aiprod_assets.canonical import sha256_hex
 from aiprod_assets.intake.assets import BriefConfig
+from aiprod_assets.intake.limits import read_bounded_stream
 from aiprod_assets.intake.submission import job_id_for, reject
 from aiprod_assets.intake.validation import BriefInvalid
 from aiprod_assets.layout import INCOMING
@@ -29,15 +29,16 @@ def brief_upload_sensor(context: dg.SensorEvaluationContext, store: ArtifactStor
     run_requests, new_jobs = [], []
     for entry in todo:
         try:
-            raw = store.get_bytes(entry.name)
+            with store.open_read(entry.name) as stream:
+                upload = read_bounded_stream(entry.name.rsplit("/", 1)[-1], stream, policy.brief_max_bytes)
         except Exception as err:  # a read that fails is retried next tick: the cursor stays before it
             context.log.warning(f"{entry.name}: could not be read ({err}); will retry")
             break
         file_name = entry.name.rsplit("/", 1)[-1]
         try:
-            job_id = job_id_for(file_name, raw, policy.budget_cap_usd)
+            job_id = job_id_for(file_name, upload, policy.budget_cap_usd)
         except BriefInvalid as err:
-            report = reject(store, file_name, raw, err.issues)
+            report = reject(store, file_name, upload, err.issues)
             store.delete(entry.name)
             context.log.info(f"{entry.name}: rejected ({err}); report at {store.uri(report)}")
             cursor = entry
@@ -45,7 +46,7 @@ def brief_upload_sensor(context: dg.SensorEvaluationContext, store: ArtifactStor
         if job_id not in known:
             known.add(job_id)
             new_jobs.append(job_id)
-        digest = sha256_hex(raw)
+        digest = upload.sha256
         run_requests.append(dg.RunRequest(
             run_key=f"{job_id}:{digest[:12]}", partition_key=job_id,
             run_config=dg.RunConfig(ops={"brief": BriefConfig(source_key=entry.name, expected_sha256=digest)}),

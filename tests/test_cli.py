@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from aiprod_assets.intake.submission import latest_rejection
+from resources.artifact_store import LocalArtifactStore
 from tests.support.cli import aiprod
 from tests.support.jobs import EXAMPLES, REPO
 
@@ -28,9 +30,10 @@ def test_submit_invalid_brief_exits_nonzero_and_keeps_it_with_its_report(home):
     done = aiprod(home, "submit", BAD / "budget-over-cap.json")
     assert done.returncode == 2
     assert "budget_usd" in done.stderr and "at most 500" in done.stderr
-    rejected = home / ".aiprod" / "store" / "briefs" / "rejected"
-    assert (rejected / "budget-over-cap.json").read_bytes() == (BAD / "budget-over-cap.json").read_bytes()
-    report = json.loads((rejected / "budget-over-cap.error.json").read_text())
+    store = LocalArtifactStore(root=str(home / ".aiprod" / "store"))
+    report_key = latest_rejection(store, "budget-over-cap.json")
+    assert store.get_bytes(report_key.replace(".error.json", ".json")) == (BAD / "budget-over-cap.json").read_bytes()
+    report = json.loads(store.get_bytes(report_key))
     assert report["errors"][0]["field"] == "budget_usd"
     assert not (home / ".aiprod" / "store" / "briefs" / "incoming").exists()
 

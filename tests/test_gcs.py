@@ -10,6 +10,7 @@ import dagster as dg
 import pytest
 from dagster_gcp import GCSResource
 
+from aiprod_assets.intake.submission import latest_rejection
 from aiprod_assets.testing.gcs_emulator import client, running_emulator
 from resources.gcs_store import GcsArtifactStore
 from resources.policy import ProductionPolicy
@@ -127,11 +128,13 @@ def test_bad_files_are_quarantined_and_good_ones_run(gcs_store, instance):
     upload(gcs_store, "good-2.json", brief_bytes(job_id="good-two"))
     result = tick(gcs_store, instance)
     assert sorted(r.partition_key for r in result.run_requests) == ["good-one", "good-two"]
-    rejected = set(gcs_store.list_keys("briefs/rejected"))
     for name, code in (("broken", "invalid_json"), ("huge", "too_large"), ("latin1", "not_utf8")):
-        assert f"briefs/rejected/{name}.json" in rejected
-        report = json.loads(gcs_store.get_bytes(f"briefs/rejected/{name}.error.json"))
+        report_key = latest_rejection(gcs_store, f"{name}.json")
+        report = json.loads(gcs_store.get_bytes(report_key))
         assert report["errors"][0]["code"] == code
+        kept = gcs_store.get_bytes(report_key.replace(".error.json", ".json"))
+        assert len(kept) == report["kept_bytes"] <= 64 * 1024
+    assert json.loads(gcs_store.get_bytes(latest_rejection(gcs_store, "huge.json")))["size_bytes"] == 20 * 1024 * 1024
     assert not any(k.endswith(("broken.json", "huge.json", "latin1.json")) for k in gcs_store.list_keys("briefs/incoming"))
 
 

@@ -6,7 +6,7 @@ import dagster as dg
 import pytest
 
 from aiprod_assets.definitions import build_definitions
-from aiprod_assets.intake.submission import accept
+from aiprod_assets.intake.submission import accept, latest_rejection
 from resources.policy import ProductionPolicy
 from tests.support.jobs import PLANNING_ASSETS, brief_bytes, run_production
 
@@ -62,8 +62,9 @@ def test_brief_from_launchpad_config_that_is_invalid_fails_and_is_kept(store, in
     assert failure.step_key == "sanitized_input"
     message = failure.event_specific_data.error.message
     assert "duration_sec" in message and "reads as instructions to the planner" in message
-    assert store.get_bytes("briefs/rejected/launchpad-job.json") == raw
-    report = json.loads(store.get_bytes("briefs/rejected/launchpad-job.error.json"))
+    report_key = latest_rejection(store, "launchpad-job.json")
+    assert store.get_bytes(report_key.replace(".error.json", ".json")) == raw
+    report = json.loads(store.get_bytes(report_key))
     assert {e["field"] for e in report["errors"]} == {"duration_sec", "prompt"}
     assert not store.exists("jobs/launchpad-job/production_manifest.json")
 

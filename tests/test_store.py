@@ -4,6 +4,7 @@ import threading
 import pytest
 
 from aiprod_assets.layout import InvalidStoreKey, artefact_key
+from resources.artifact_store import LocalArtifactStore
 
 
 def test_put_get_list_exists_delete(store):
@@ -71,3 +72,40 @@ def test_artefact_keys_follow_the_storage_layout_and_check_job_ids():
     assert artefact_key("cost_model", None) == "cost/cost_model.json"
     with pytest.raises(ValueError, match="job_id"):
         artefact_key("shot_list", "../../etc")
+
+
+def _append_entries(root: str, writer: int, count: int) -> None:
+    from aiprod_assets.costing.audit import append_audit
+
+    store = LocalArtifactStore(root=root)
+    for n in range(count):
+        append_audit(store, "busy-job", "reservation", writer=writer, n=n, shot_id=f"s{n:03d}")
+
+
+def test_four_processes_appending_at_once_lose_no_audit_entry(tmp_path):
+    import multiprocessing
+
+    from aiprod_assets.costing.audit import read_audit_trail
+
+    root = str(tmp_path / "store")
+    context = multiprocessing.get_context("spawn")
+    writers = [context.Process(target=_append_entries, args=(root, w, 500)) for w in range(4)]
+    for process in writers:
+        process.start()
+    for process in writers:
+        process.join(timeout=120)
+        assert process.exitcode == 0
+    trail = read_audit_trail(LocalArtifactStore(root=root), "busy-job")
+    assert len(trail.events) == 2000 and trail.bad_lines == []
+    assert {(e["writer"], e["n"]) for e in trail.events} == {(w, n) for w in range(4) for n in range(500)}
+
+
+def test_a_garbage_line_in_the_audit_trail_is_skipped_and_reported(store):
+    from aiprod_assets.costing.audit import append_audit, read_audit_trail
+    from aiprod_assets.layout import audit_key
+
+    append_audit(store, "messy-job", "estimate", total_usd=1.0)
+    store.append_line(audit_key("messy-job"), "\x00\x00 not json {")
+    append_audit(store, "messy-job", "chain", chain=["previz"])
+    trail = read_audit_trail(store, "messy-job")
+    assert [e["kind"] for e in trail.events] == ["estimate", "chain"] and trail.bad_lines == [2]

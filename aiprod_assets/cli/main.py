@@ -11,12 +11,21 @@ from aiprod_assets.cli.qa_command import qa
 from aiprod_assets.job_ids import InvalidJobId, check_job_id
 
 
-def _print_refusal(err, report_key: str | None) -> None:
-    click.secho("brief refused:", fg="red", err=True)
+def _print_refusal(err, report_uri: str) -> None:
     for issue in err.issues:
-        click.echo(f"  {issue.field}: {issue.message} (allowed: {issue.allowed})", err=True)
-    if report_key:
-        click.echo(f"kept with its error report: {report_key}", err=True)
+        click.secho(f"brief refused: {issue.field}: {issue.message} (allowed: {issue.allowed})", fg="red", err=True)
+    click.echo(f"kept with its error report: {report_uri}", err=True)
+
+
+def _read_brief(brief_file: Path, limit: int):
+    """The brief file, read only if it is a regular file, and at most ``limit`` bytes of it kept."""
+    from aiprod_assets.intake.limits import InputRefused, read_bounded_file
+
+    try:
+        return read_bounded_file(brief_file, limit)
+    except InputRefused as err:
+        click.secho(f"brief refused: {err}", fg="red", err=True)
+        sys.exit(2)
 
 
 @click.group()
@@ -43,14 +52,14 @@ def submit(brief_file: Path) -> None:
     from aiprod_assets.layout import incoming_brief_key
 
     env = LocalEnvironment.from_env()
-    raw = brief_file.read_bytes()
+    submitted = _read_brief(brief_file, env.policy.brief_max_bytes)
     try:
-        job_id = job_id_for(brief_file.name, raw, env.policy.budget_cap_usd)
+        job_id = job_id_for(brief_file.name, submitted, env.policy.budget_cap_usd)
     except BriefInvalid as err:
-        report = reject(env.store, brief_file.name, raw, err.issues)
+        report = reject(env.store, brief_file.name, submitted, err.issues)
         _print_refusal(err, env.store.uri(report))
         sys.exit(2)
-    uri = env.store.put_bytes(incoming_brief_key(safe_file_name(brief_file.name)), raw)
+    uri = env.store.put_bytes(incoming_brief_key(safe_file_name(brief_file.name)), submitted.data)
     click.echo(f"submitted {uri}")
     click.echo(job_id)
 
@@ -64,14 +73,14 @@ def run(brief_file: Path) -> None:
     from aiprod_assets.cli.report import failure_lines, job_summary
     from aiprod_assets.intake.submission import accept
     from aiprod_assets.intake.validation import BriefInvalid
-    from aiprod_assets.layout import REJECTED, artefact_key, job_folder
+    from aiprod_assets.layout import artefact_key, job_folder
 
     env = LocalEnvironment.from_env()
-    raw = brief_file.read_bytes()
+    submitted = _read_brief(brief_file, env.policy.brief_max_bytes)
     try:
-        job_id = accept(env.store, brief_file.name, raw, env.policy.budget_cap_usd)
+        job_id = accept(env.store, brief_file.name, submitted, env.policy.budget_cap_usd)
     except BriefInvalid as err:
-        _print_refusal(err, f"{env.store.uri(REJECTED)}/")
+        _print_refusal(err, env.store.uri(err.report_key))
         sys.exit(2)
     env.ensure_partition(job_id)
     click.echo(f"job {job_id}: store {env.location}")
@@ -82,7 +91,8 @@ def run(brief_file: Path) -> None:
     if not result.success:
         for line in failure_lines(result):
             click.secho(f"  {line}", fg="red", err=True)
-        click.secho(f"job {job_id} stopped (run {result.run_id})", fg="red", err=True)
+        click.secho(f"job {job_id} stopped (run {result.run_id}); its log, with stack traces, is in the Dagster UI; "
+                    f"`aiprod run` again resumes it", fg="red", err=True)
         sys.exit(1)
     click.echo(f"job {job_id}: delivered (run {result.run_id}); manifest "
                f"{env.store.uri(artefact_key('delivery_manifest', job_id))}")

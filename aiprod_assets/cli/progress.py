@@ -12,8 +12,9 @@ from sensors.dead_runs import this_process_tags
 
 _STEP_EVENTS = {dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE,
                 dg.DagsterEventType.STEP_SKIPPED}
-# The CLI shows its own progress; Dagster's debug lines would bury it.
-QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# The CLI shows its own progress and one line per failure; Dagster's log lines and stack traces would bury
+# them. They stay in the run's event log, where the UI shows them.
+QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 def execute_with_progress(job: dg.JobDefinition, instance: dg.DagsterInstance, job_id: str,

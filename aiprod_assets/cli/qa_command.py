@@ -9,6 +9,12 @@ import click
 
 from aiprod_assets.contracts import Shot, ShotSpec
 
+
+def printable(text: object) -> str:
+    """What a terminal can show: control and other unprintable characters escaped, never sent raw."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
 _PROFILE = re.compile(r"^(360p|720p|1080p)(24|25|30)?(?:-(16x9|9x16|1x1))?$")
 
 
@@ -57,7 +63,7 @@ def qa(video: Path, profile_text: str, duration: float | None, shot_file: Path |
         duration = shot.spec.duration_sec
     media = scan(video)
     if media.format_name is None:
-        click.secho(f"{video}: unreadable input ({'; '.join(media.errors)})", fg="red", err=True)
+        click.secho(printable(f"{video}: unreadable input ({'; '.join(media.errors)})"), fg="red", err=True)
         sys.exit(2)
     checks = technical_checks(media, Expectations(profile=profile, target_duration_sec=duration))
     semantic = score_shot(shot.shot_id, shot.spec, read_pictures(video)) if shot else None
@@ -69,11 +75,11 @@ def qa(video: Path, profile_text: str, duration: float | None, shot_file: Path |
             out["semantic"] = semantic.model_dump(mode="json")
         click.echo(json.dumps(out, indent=2))
     else:
-        click.echo(f"{video} against {profile.name}")
+        click.echo(printable(f"{video} against {profile.name}"))
         for c in checks:
             mark = click.style("pass", fg="green") if c.passed else click.style("FAIL", fg="red")
             timecode = f" at {c.timecode_sec:.2f}s" if c.timecode_sec is not None else ""
-            click.echo(f"  {c.id:<20} {mark}  {c.measured}  (expected {c.expected}){timecode}")
+            click.echo(f"  {c.id:<20} {mark}  {printable(c.measured)}  (expected {printable(c.expected)}){timecode}")
         if semantic:
             click.echo(f"  semantic score {semantic.score:.2f}: {semantic.verdict}")
             for metric in semantic.metrics:

@@ -6,58 +6,90 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from aiprod_assets.contracts import JOB_ASSETS
-from aiprod_assets.layout import artefact_key, read_artefact, rejection_report_key
+from aiprod_assets.intake.submission import latest_rejection
+from aiprod_assets.layout import (
+    CORRUPT_MARK,
+    CorruptRecord,
+    artefact_key,
+    job_folder,
+    read_artefact,
+)
 from aiprod_assets.rendering.providers.tasks import describe, job_tasks
 from resources.artifact_store import ArtifactStore
 
 
+def _planned(m) -> str:
+    usage = (f" ({'cached' if m.cache_hit else f'{m.usage.calls} call(s)'}, ${m.usage.orchestration_usd:.6f} in tokens)"
+             if m.usage else "")
+    return f"{len(m.scenes)} scene(s), {m.duration_sec:.2f}s, planner {m.planner_version}{usage}"
+
+
+def _rendered(c) -> str:
+    rendered = sum(not clip.reused for clip in c.clips)
+    return (f"{len(c.clips)} clip(s) on {c.device}: {rendered} rendered, {len(c.clips) - rendered} reused; "
+            f"actual ${c.total_cost_usd:.6f}")
+
+
+def _delivered(m) -> str:
+    cost = m.cost
+    return (f"delivered {len(m.deliverables)} file(s); cost ${cost.actual_usd:.6f} against estimate "
+            f"${cost.estimate_usd:.6f} ({cost.variance_pct:+.1f}%), {'within' if cost.within_budget else 'OVER'} budget")
+
+
+# One line per stored artefact, in the graph's order.
+_SUMMARIES = {
+    "sanitized_input": lambda s: f"complexity {s.complexity.score:.2f} -> route {s.route}",
+    "production_manifest": _planned,
+    "shot_list": lambda s: f"{len(s.shots)} shot(s) at {s.profile.width}x{s.profile.height}@{s.profile.fps}",
+    "cost_estimate": lambda e: (f"estimate ${e.total_usd:.4f} of ${e.decision.budget_usd:g}: {e.decision.decision} "
+                                f"({e.decision.reason}); chain {', '.join(e.chain) or '-'}"),
+    "rendered_clips": _rendered,
+    "semantic_qa_report": lambda s: f"QA: semantic {s.score:.2f} of {s.threshold:g} needed: {s.verdict}",
+    "technical_qa_report": lambda t: ("QA: technical pass" if t.passed else "QA: technical FAIL "
+                                      f"({sum(not c.passed for clip in t.clips for c in clip.checks)} check(s))"),
+    "final_cut": lambda c: f"final cut {c.duration_sec:.2f}s: {c.uri}",
+    "delivery_manifest": _delivered,
+}
+
+
 def job_summary(store: ArtifactStore, job_id: str) -> list[str]:
+    """A line per stored artefact of the job; an unreadable one is set aside and said so."""
     lines = []
-    sanitized = read_artefact(store, "sanitized_input", job_id)
-    if sanitized:
-        lines.append(f"complexity {sanitized.complexity.score:.2f} -> route {sanitized.route}")
-    manifest = read_artefact(store, "production_manifest", job_id)
-    if manifest:
-        lines.append(f"{len(manifest.scenes)} scene(s), {manifest.duration_sec:.2f}s, planner {manifest.planner_version}"
-                     + (f" ({'cached' if manifest.cache_hit else f'{manifest.usage.calls} call(s)'}, "
-                        f"${manifest.usage.orchestration_usd:.6f} in tokens)" if manifest.usage else ""))
-    shots = read_artefact(store, "shot_list", job_id)
-    if shots:
-        lines.append(f"{len(shots.shots)} shot(s) at {shots.profile.width}x{shots.profile.height}@{shots.profile.fps}")
-    estimate = read_artefact(store, "cost_estimate", job_id)
-    if estimate:
-        lines.append(f"estimate ${estimate.total_usd:.4f} of ${estimate.decision.budget_usd:g}: "
-                     f"{estimate.decision.decision} ({estimate.decision.reason}); chain {', '.join(estimate.chain) or '-'}")
-    clips = read_artefact(store, "rendered_clips", job_id)
-    if clips:
-        rendered = sum(not c.reused for c in clips.clips)
-        lines.append(f"{len(clips.clips)} clip(s) on {clips.device}: {rendered} rendered, "
-                     f"{len(clips.clips) - rendered} reused; actual ${clips.total_cost_usd:.6f}")
-    lines += [describe(shot_id, task) for shot_id, task in job_tasks(store, job_id)]
-    technical = read_artefact(store, "technical_qa_report", job_id)
-    semantic = read_artefact(store, "semantic_qa_report", job_id)
-    if technical and semantic:
-        failed = sum(not c.passed for clip in technical.clips for c in clip.checks)
-        lines.append(f"QA: technical {'pass' if technical.passed else f'FAIL ({failed} check(s))'}, "
-                     f"semantic {semantic.score:.2f} of {semantic.threshold:g} needed: {semantic.verdict}")
-    cut = read_artefact(store, "final_cut", job_id)
-    if cut:
-        lines.append(f"final cut {cut.duration_sec:.2f}s: {cut.uri}")
-    manifest = read_artefact(store, "delivery_manifest", job_id)
-    if manifest:
-        cost = manifest.cost
-        lines.append(f"delivered {len(manifest.deliverables)} file(s); cost ${cost.actual_usd:.6f} against "
-                     f"estimate ${cost.estimate_usd:.6f} ({cost.variance_pct:+.1f}%), "
-                     f"{'within' if cost.within_budget else 'OVER'} budget")
+    for name in JOB_ASSETS:
+        try:
+            value = read_artefact(store, name, job_id)
+        except CorruptRecord as err:
+            lines.append(f"{name}: {err}; the next run makes it again")
+            continue
+        if value is not None and name in _SUMMARIES:
+            lines.append(_SUMMARIES[name](value))
+        if name == "rendered_clips":
+            lines += [describe(shot_id, task) for shot_id, task in job_tasks(store, job_id)]
+    aside = [key for key in store.list_keys(job_folder(job_id)) if CORRUPT_MARK in key]
+    if aside:
+        lines.append(f"{len(aside)} unreadable record(s) set aside: {', '.join(k.rsplit('/', 1)[-1] for k in aside)}")
     return lines
 
 
+def _root_cause(error) -> str:
+    """The first line of what really went wrong: the user-code exception beneath Dagster's wrapper."""
+    while error.cause is not None and error.cls_name == "DagsterExecutionStepExecutionError":
+        error = error.cause
+    first = error.message.strip().splitlines()[0] if error.message.strip() else error.cls_name
+    # The class name says what kind of failure it was; Dagster's own module path says nothing to a user.
+    return first.split(": ", 1)[1] if first.startswith(("dagster.", "dagster._")) and ": " in first else first
+
+
 def failure_lines(result: dg.ExecuteInProcessResult) -> list[str]:
-    """Why a run stopped: failed steps and failed blocking checks, with their reasons."""
-    lines = [f"{e.step_key} failed: {e.event_specific_data.error.message.strip()}"
-             for e in result.all_events if e.is_step_failure]
+    """Why a run stopped, one line per failed step or failed blocking check; the stack traces stay in the
+    run's event log (the UI shows them)."""
+    lines = []
     for event in result.all_events:
-        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+        if event.is_step_failure:
+            error = event.event_specific_data.error
+            if error.cls_name != "DagsterAssetCheckFailedError":  # the check's own line says why
+                lines.append(f"{event.step_key} failed: {_root_cause(error)}")
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             if not evaluation.passed:
                 lines.append(f"check {evaluation.asset_key.to_user_string()}:{evaluation.check_name} failed: "
@@ -66,8 +98,8 @@ def failure_lines(result: dg.ExecuteInProcessResult) -> list[str]:
 
 
 def rejection_report(store: ArtifactStore, job_id: str) -> dict | None:
-    key = rejection_report_key(f"{job_id}.json")
-    return json.loads(store.get_bytes(key)) if store.exists(key) else None
+    key = latest_rejection(store, f"{job_id}.json")
+    return json.loads(store.get_bytes(key)) if key else None
 
 
 def asset_states(instance: dg.DagsterInstance, store: ArtifactStore, job_id: str) -> list[tuple[str, str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from aiprod_assets.layout import Store, audit_key
@@ -12,22 +13,39 @@ EVENT_KINDS = ("estimate", "chain", "downgrade", "rejection", "reservation", "re
                "remediation_stopped", "stopped", "orchestration")
 
 
+@dataclass
+class AuditTrail:
+    events: list[dict]
+    bad_lines: list[int]  # 1-based numbers of lines that are not an audit event: skipped, and reported
+
+
+def read_audit_trail(store: Store, job_id: str) -> AuditTrail:
+    events, bad = [], []
+    for number, line in enumerate(store.read_lines(audit_key(job_id)), start=1):
+        if not line.strip():
+            continue
+        try:
+            event = json.loads(line)
+        except ValueError:
+            event = None
+        if isinstance(event, dict) and event.get("kind") in EVENT_KINDS:
+            events.append(event)
+        else:
+            bad.append(number)
+    return AuditTrail(events=events, bad_lines=bad)
+
+
 def read_audit(store: Store, job_id: str) -> list[dict]:
-    key = audit_key(job_id)
-    if not store.exists(key):
-        return []
-    return [json.loads(line) for line in store.get_bytes(key).decode("utf-8").splitlines() if line.strip()]
+    return read_audit_trail(store, job_id).events
 
 
 def append_audit(store: Store, job_id: str, kind: str, **details) -> dict:
-    """Append one decision. The whole trail is rewritten atomically, so a reader never sees half a line."""
+    """Append one decision as one line; concurrent writers never lose each other's entries."""
     if kind not in EVENT_KINDS:
         raise ValueError(f"audit event {kind!r} is not one of {', '.join(EVENT_KINDS)}")
     event = {"at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), "job_id": job_id, "kind": kind,
              **details}
-    key = audit_key(job_id)
-    existing = store.get_bytes(key) if store.exists(key) else b""
-    store.put_bytes(key, existing + (json.dumps(event, sort_keys=True) + "\n").encode("utf-8"))
+    store.append_line(audit_key(job_id), json.dumps(event, sort_keys=True))
     return event
 
 

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import math
+
 from aiprod_assets.contracts import BudgetDecision
 
 DOWNGRADE_ABOVE_SHARE = 0.8
+
+
+def at_least_usd(amount: float) -> str:
+    """``amount`` rounded up, to the cent, or to two significant digits below a cent: a minimum that is
+    really enough, never "$0.00"."""
+    if amount <= 0:
+        return "0.00"
+    decimals = 2 if amount >= 0.01 else 1 - math.floor(math.log10(amount))
+    scale = 10 ** decimals
+    return f"{math.ceil(round(amount * scale, 6)) / scale:.{decimals}f}"
 
 
 def decide_budget(requested_chain: list[str], estimates: dict[str, float],
@@ -30,7 +42,7 @@ def decide_budget(requested_chain: list[str], estimates: dict[str, float],
         listing = ", ".join(f"{b} ${estimates[b]:.4f}" for b in by_cost)
         return [], decision("rejected", f"even the cheapest chain ({cheapest}, ${estimates[cheapest]:.4f}) exceeds the "
                                         f"${budget_usd:g} budget; estimates: {listing}. Raise budget_usd to at least "
-                                        f"${estimates[cheapest]:.2f} or shorten duration_sec")
+                                        f"${at_least_usd(estimates[cheapest])} or shorten duration_sec")
     chain = [b for b in by_cost if estimates[b] <= budget_usd]
     return chain, decision("downgraded", f"{primary} estimate ${estimates[primary]:.4f} exceeds "
                                          f"{DOWNGRADE_ABOVE_SHARE:.0%} of the ${budget_usd:g} budget (${threshold:.4f}); "

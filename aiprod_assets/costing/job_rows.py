@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -17,10 +18,12 @@ from aiprod_assets.costing.ledger import frame_from_csv, ledger_frame
 from aiprod_assets.layout import (
     BILLING_IMPORTS,
     JOBS,
+    CorruptRecord,
     Store,
     budget_stop_key,
     job_ids_under_jobs,
     read_artefact,
+    read_record,
 )
 
 
@@ -40,26 +43,36 @@ def ledger_row(sanitized: SanitizedInput, estimate: CostEstimate, clips: list[Cl
         actual_usd=round(sum(c.actual_cost_usd for c in clips), 8))
 
 
-def finished_job_rows(store: Store) -> list[CostLedgerRow]:
+def finished_job_rows(store: Store, on_skip: Callable[[str], None] = lambda warning: None) -> list[CostLedgerRow]:
+    """A row per delivered or budget-stopped job; a job with an unreadable record is skipped, with a warning."""
     rows = []
     for job_id in job_ids_under_jobs(store.list_keys(JOBS)):
-        sanitized = read_artefact(store, "sanitized_input", job_id)
-        estimate = read_artefact(store, "cost_estimate", job_id)
-        if sanitized is None or estimate is None:
+        try:
+            row = _job_row(store, job_id)
+        except CorruptRecord as err:
+            on_skip(f"job {job_id} skipped: {err}")
             continue
-        manifest = read_artefact(store, "delivery_manifest", job_id)
-        if manifest is not None:
-            clips = read_artefact(store, "rendered_clips", job_id).clips
-            rows.append(ledger_row(sanitized, estimate, clips, manifest.delivered_at))
-        elif store.exists(budget_stop_key(job_id)):
-            stop = BudgetStop.model_validate_json(store.get_bytes(budget_stop_key(job_id)))
-            rows.append(ledger_row(sanitized, estimate, stop.clips, stop.stopped_at))
+        if row is not None:
+            rows.append(row)
     return rows
 
 
-def build_ledger(store: Store) -> tuple[pd.DataFrame, int, int]:
+def _job_row(store: Store, job_id: str) -> CostLedgerRow | None:
+    sanitized = read_artefact(store, "sanitized_input", job_id)
+    estimate = read_artefact(store, "cost_estimate", job_id)
+    if sanitized is None or estimate is None:
+        return None
+    manifest = read_artefact(store, "delivery_manifest", job_id)
+    if manifest is not None:
+        clips = read_artefact(store, "rendered_clips", job_id)
+        return ledger_row(sanitized, estimate, clips.clips if clips else [], manifest.delivered_at)
+    stop = read_record(store, budget_stop_key(job_id), BudgetStop)
+    return ledger_row(sanitized, estimate, stop.clips, stop.stopped_at) if stop is not None else None
+
+
+def build_ledger(store: Store, on_skip: Callable[[str], None] = lambda warning: None) -> tuple[pd.DataFrame, int, int]:
     """The ledger: own finished jobs plus every imported billing export; (frame, own jobs, imported files)."""
-    rows = finished_job_rows(store)
+    rows = finished_job_rows(store, on_skip)
     imported = [frame_from_csv(store.get_bytes(key).decode("utf-8")) for key in store.list_keys(BILLING_IMPORTS)]
     frame = ledger_frame(rows)
     parts = [part for part in (frame, *imported) if not part.empty]

@@ -4,19 +4,23 @@ Billing export CSV schema (header required, one row per job, UTF-8):
     job_id, finished_at (ISO 8601), complexity (0-1), duration_sec (> 0), resolution (360p|720p|1080p),
     backend, device, quantization (Q4|Q8|FP16|FP32), batch_size (>= 1), gpu_count (>= 1),
     framework, spot (true|false), estimate_usd (>= 0), actual_usd (>= 0)
-A file with any malformed row is refused whole, with every bad line numbered.
+A file with any malformed row is refused whole, with every bad line numbered: a row with too
+few or too many fields, a job_id that breaks the job-id rule, a number that is not finite.
+A UTF-8 byte-order mark is allowed.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 import pandas as pd
 from pydantic import ValidationError
 
 from aiprod_assets.contracts import CostLedgerRow
+from aiprod_assets.job_ids import check_job_id
 
 LEDGER_COLUMNS = list(CostLedgerRow.model_fields)
 
@@ -27,34 +31,63 @@ class LedgerImportError(ValueError):
         super().__init__("billing export refused, nothing imported:\n" + "\n".join(problems))
 
 
-def parse_billing_export(text: str) -> list[CostLedgerRow]:
-    """Every row validated, or LedgerImportError naming each bad line (the header is line 1)."""
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in LEDGER_COLUMNS if c not in (reader.fieldnames or [])]
+MAX_PROBLEMS_LISTED = 50
+
+
+def billing_rows(lines: Iterable[str]) -> Iterator[CostLedgerRow]:
+    """Each row validated as it is read (the header is line 1); LedgerImportError at the end, naming every
+    bad line, if any was bad. Nothing is kept but the problems, so a large export streams through."""
+    reader = csv.DictReader(lines)
+    header = reader.fieldnames or []
+    missing = [c for c in LEDGER_COLUMNS if c not in header]
     if missing:
         raise LedgerImportError([f"line 1: missing column(s) {', '.join(missing)}; expected {', '.join(LEDGER_COLUMNS)}"])
-    rows, problems = [], []
-    for line, record in enumerate(reader, start=2):
-        extra = [k for k in record if k not in LEDGER_COLUMNS]
-        if extra or None in record:
-            problems.append(f"line {line}: unexpected column(s) {', '.join(map(str, extra)) or 'beyond the header'}")
+    problems, bad = [], 0
+    for record in reader:
+        line = reader.line_num
+        problem = _row_problem(record, header)
+        row = None
+        if problem is None:
+            try:
+                row = _validated_row(record)
+            except (ValidationError, ValueError) as err:
+                problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()) \
+                    if isinstance(err, ValidationError) else str(err)
+        if problem is not None:
+            bad += 1
+            if len(problems) < MAX_PROBLEMS_LISTED:
+                problems.append(f"line {line}: {problem}")
             continue
-        try:
-            row = CostLedgerRow.model_validate({**record, "spot": record["spot"].strip().lower()})
-            datetime.fromisoformat(row.finished_at)
-            for field in ("complexity", "duration_sec", "estimate_usd", "actual_usd"):
-                if getattr(row, field) < 0 or (field == "duration_sec" and row.duration_sec == 0):
-                    raise ValueError(f"{field} must be {'> 0' if field == 'duration_sec' else '>= 0'}")
-            if not 0 <= row.complexity <= 1 or row.batch_size < 1 or row.gpu_count < 1:
-                raise ValueError("complexity must be 0-1, batch_size and gpu_count at least 1")
-            rows.append(row)
-        except (ValidationError, ValueError) as err:
-            reason = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()) \
-                if isinstance(err, ValidationError) else str(err)
-            problems.append(f"line {line}: {reason}")
-    if problems:
-        raise LedgerImportError(problems)
-    return rows
+        yield row
+    if bad:
+        more = [f"... and {bad - len(problems)} more bad line(s)"] if bad > len(problems) else []
+        raise LedgerImportError(problems + more)
+
+
+def _row_problem(record: dict, header: list[str]) -> str | None:
+    if None in record:  # more fields than the header
+        return f"{len(header) + len(record[None])} fields, the header has {len(header)}"
+    if any(value is None for value in record.values()):  # fewer fields than the header
+        return f"{sum(v is not None for v in record.values())} fields, the header has {len(header)}"
+    extra = [k for k in record if k not in LEDGER_COLUMNS]
+    return f"unexpected column(s) {', '.join(extra)}" if extra else None
+
+
+def _validated_row(record: dict) -> CostLedgerRow:
+    row = CostLedgerRow.model_validate({**record, "spot": record["spot"].strip().lower()})
+    check_job_id(row.job_id)
+    datetime.fromisoformat(row.finished_at)
+    for field in ("complexity", "duration_sec", "estimate_usd", "actual_usd"):
+        if getattr(row, field) < 0 or (field == "duration_sec" and row.duration_sec == 0):
+            raise ValueError(f"{field} must be {'> 0' if field == 'duration_sec' else '>= 0'}")
+    if not 0 <= row.complexity <= 1 or row.batch_size < 1 or row.gpu_count < 1:
+        raise ValueError("complexity must be 0-1, batch_size and gpu_count at least 1")
+    return row
+
+
+def parse_billing_export(text: str) -> list[CostLedgerRow]:
+    """Every row validated, or LedgerImportError naming each bad line. A UTF-8 BOM is allowed."""
+    return list(billing_rows(io.StringIO(text.removeprefix("\ufeff"))))
 
 
 def ledger_frame(rows: list[CostLedgerRow]) -> pd.DataFrame:

@@ -34,9 +34,9 @@ def pricing_table(context: dg.AssetExecutionContext, store: ArtifactStore, polic
 
 
 @dg.asset(group_name="costing", kinds={"pandas"}, io_manager_key="ledger_io_manager")
-def cost_ledger(store: ArtifactStore) -> dg.Output[pd.DataFrame]:
+def cost_ledger(context: dg.AssetExecutionContext, store: ArtifactStore) -> dg.Output[pd.DataFrame]:
     """One row per finished job: the estimate's features, the estimate and the actual, plus imported billing exports."""
-    frame, own_jobs, imported_files = build_ledger(store)
+    frame, own_jobs, imported_files = build_ledger(store, on_skip=context.log.warning)
     return dg.Output(frame, metadata={"jobs": float(len(frame)), "own_jobs": float(own_jobs),
                                       "imported_files": float(imported_files),
                                       "actual_usd": float(frame["actual_usd"].sum()) if len(frame) else 0.0})

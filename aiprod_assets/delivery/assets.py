@@ -17,7 +17,7 @@ from aiprod_assets.contracts import (
     SemanticQAReport,
     TechnicalQAReport,
 )
-from aiprod_assets.costing.audit import read_audit
+from aiprod_assets.costing.audit import read_audit_trail
 from aiprod_assets.delivery.manifest import build_manifest
 from aiprod_assets.layout import (
     audit_key,
@@ -72,9 +72,13 @@ def delivery_manifest(context: dg.AssetExecutionContext, final_cut: FinalCut, re
                          for c in rendered_clips.clips]
         deliverables += [_deliverable(store, "contact_sheet", contact_sheet_key(job_id), folder),
                          _deliverable(store, "qa_report", qa_report_key(job_id), folder)]
+    audit = read_audit_trail(store, job_id)
+    if audit.bad_lines:
+        context.log.warning(f"{store.uri(audit_key(job_id))}: skipped {len(audit.bad_lines)} unreadable line(s) "
+                            f"(line {', '.join(map(str, audit.bad_lines[:10]))})")
     manifest = build_manifest(job_id, deliverables, cost_estimate, rendered_clips, technical_qa_report,
                               semantic_qa_report, final_cut, _lineage(context, job_id),
-                              store.uri(audit_key(job_id)), read_audit(store, job_id),
+                              store.uri(audit_key(job_id)), audit.events,
                               production_manifest.usage.orchestration_usd if production_manifest.usage else 0.0)
     return dg.Output(manifest, metadata={
         "estimate_usd": manifest.cost.estimate_usd,
@@ -84,5 +88,6 @@ def delivery_manifest(context: dg.AssetExecutionContext, final_cut: FinalCut, re
         "within_budget": manifest.cost.within_budget,
         "semantic_score": semantic_qa_report.score,
         "deliverables": float(len(deliverables)),
+        "audit_lines_skipped": float(len(audit.bad_lines)),
         "qa_report": dg.MetadataValue.path(store.uri(qa_report_key(job_id))),
     })

@@ -20,6 +20,11 @@ from aiprod_assets.contracts import (
     BriefSpec,
     ValidationIssue,
 )
+from aiprod_assets.intake.limits import (
+    MAX_BRIEF_BYTES,
+    MAX_JSON_DEPTH,
+    json_depth_exceeds,
+)
 from aiprod_assets.intake.text_rules import (
     forbidden_characters,
     injection_phrases,
@@ -27,7 +32,6 @@ from aiprod_assets.intake.text_rules import (
 )
 from aiprod_assets.job_ids import JOB_ID_PATTERN, JOB_ID_RULE
 
-MAX_BRIEF_BYTES = 1024 * 1024
 PROMPT_MIN_CHARS, PROMPT_MAX_CHARS = 10, 4000
 DURATION_MIN_SEC, DURATION_MAX_SEC = 1, 600
 DEFAULT_BUDGET_CAP_USD = 500.0
@@ -43,6 +47,7 @@ _GCS_URI = re.compile(r"^gs://[a-z0-9][a-z0-9._-]{1,61}[a-z0-9](/\S*)?$")
 class BriefInvalid(ValueError):
     def __init__(self, issues: list[ValidationIssue]):
         self.issues = issues
+        self.report_key: str | None = None  # where the refusal was kept, once it is
         super().__init__("; ".join(f"{i.field}: {i.message} (allowed: {i.allowed})" for i in issues))
 
 
@@ -51,10 +56,16 @@ class _Issues(list):
         self.append(ValidationIssue(field=field, code=code, message=message, allowed=allowed))
 
 
-def parse_brief(raw: bytes, budget_cap_usd: float = DEFAULT_BUDGET_CAP_USD) -> BriefSpec:
+def too_large_issue(size: int, max_bytes: int) -> ValidationIssue:
+    return ValidationIssue(field="brief", code="too_large", message=f"the file is {size} bytes",
+                           allowed=f"at most {max_bytes} bytes ({max_bytes / 1024:g} KiB)")
+
+
+def parse_brief(raw: bytes, budget_cap_usd: float = DEFAULT_BUDGET_CAP_USD,
+                max_bytes: int = MAX_BRIEF_BYTES) -> BriefSpec:
     """Decode, parse and validate a brief, or raise BriefInvalid listing every problem."""
     issues = _Issues()
-    data = _decode(raw, issues)
+    data = _decode(raw, issues, max_bytes)
     if data is None:
         raise BriefInvalid(issues)
     values = _check_fields(data, budget_cap_usd, issues)
@@ -63,9 +74,9 @@ def parse_brief(raw: bytes, budget_cap_usd: float = DEFAULT_BUDGET_CAP_USD) -> B
     return BriefSpec.model_validate(values)
 
 
-def _decode(raw: bytes, issues: _Issues) -> dict[str, Any] | None:
-    if len(raw) > MAX_BRIEF_BYTES:
-        issues.add("brief", "too_large", f"the file is {len(raw)} bytes", f"at most {MAX_BRIEF_BYTES} bytes (1 MiB)")
+def _decode(raw: bytes, issues: _Issues, max_bytes: int) -> dict[str, Any] | None:
+    if len(raw) > max_bytes:
+        issues.append(too_large_issue(len(raw), max_bytes))
         return None
     try:
         text = raw.decode("utf-8-sig")
@@ -79,6 +90,10 @@ def _decode(raw: bytes, issues: _Issues) -> dict[str, Any] | None:
             issues.add(key, "duplicate_field", "the field appears more than once", "each field once")
         return dict(pairs)
 
+    if json_depth_exceeds(text, MAX_JSON_DEPTH):
+        issues.add("brief", "too_deep", f"arrays and objects nest deeper than {MAX_JSON_DEPTH} levels",
+                   f"at most {MAX_JSON_DEPTH} levels of nesting")
+        return None
     try:
         data = json.loads(text, object_pairs_hook=refuse_duplicates, parse_constant=_refuse_constant)
     except (json.JSONDecodeError, ValueError) as err:
@@ -192,13 +207,27 @@ def _free_text_checks(value: str, field: str, issues: _Issues, allow_newlines: b
 def _number_in_range(value: Any, field: str, low: float, high: float, unit: str, issues: _Issues,
                      low_inclusive: bool) -> float:
     allowed = f"a number of {unit} {'from' if low_inclusive else 'above'} {low:g} {'to' if low_inclusive else 'and at most'} {high:g}"
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        issues.add(field, "wrong_type", f"{value!r} is not a number", allowed)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        issues.add(field, "wrong_type", f"{_shown(value)} is not a number", allowed)
+        return 0.0
+    if isinstance(value, int) and abs(value) > MAX_EXACT_NUMBER or not math.isfinite(value):
+        issues.add(field, "out_of_range", f"{_shown(value)} is not a finite number in range", allowed)
         return 0.0
     too_low = value < low if low_inclusive else value <= low
     if too_low or value > high:
         issues.add(field, "out_of_range", f"{value:g} is out of range", allowed)
     return float(value)
+
+
+MAX_EXACT_NUMBER = 2 ** 53  # integers beyond this have no exact float: no brief needs one
+
+
+def _shown(value: Any, limit: int = 40) -> str:
+    """A value as the error shows it: short, whatever its size."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_EXACT_NUMBER:
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _choice(value: Any, field: str, allowed: tuple[str, ...], issues: _Issues) -> Any:

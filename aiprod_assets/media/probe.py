@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import struct
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -44,13 +45,19 @@ def moov_before_mdat(atoms: list[str]) -> bool:
     return "moov" in atoms and "mdat" in atoms and atoms.index("moov") < atoms.index("mdat")
 
 
+_ATOM_TYPE = re.compile(rb"^[A-Za-z0-9 \xa9]{4}$")
+
+
 def top_level_atoms(path: str | Path) -> list[str]:
+    """The top-level box types of an MP4, in order; reading stops at the first thing that is not a box."""
     atoms = []
     with open(path, "rb") as handle:
         while header := handle.read(8):
             if len(header) < 8:
                 break
             size, kind = struct.unpack(">I4s", header)
+            if not _ATOM_TYPE.fullmatch(kind) or 1 < size < 8:
+                break
             if size == 1:
                 size = struct.unpack(">Q", handle.read(8))[0]
                 handle.seek(size - 16, 1)

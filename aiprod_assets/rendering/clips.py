@@ -18,7 +18,14 @@ from aiprod_assets.contracts import ClipRecord, PricingTable, QAAttempt, Shot, S
 from aiprod_assets.costing.pricing import api_usd_per_second, gpu_usd_per_second
 from aiprod_assets.costing.reservation import BudgetReservation
 from aiprod_assets.failures import RetryableRenderError, RetryPolicy
-from aiprod_assets.layout import Store, clip_key, sidecar_key, source_key
+from aiprod_assets.layout import (
+    CorruptRecord,
+    Store,
+    clip_key,
+    read_record,
+    sidecar_key,
+    source_key,
+)
 from aiprod_assets.rendering.backend import RenderBackend, RenderRequest
 from aiprod_assets.rendering.retry import Attempt, render_with_fallback
 
@@ -77,10 +84,14 @@ class ClipRenderer:
             variant = self.variant(shot, attempt)
             for backend in self.chain:
                 spec_hash = self.spec_hash_for(variant, backend)
-                key = sidecar_key(self.job_id, shot.shot_id, spec_hash)
-                if not self.store.exists(key):
+                try:
+                    record = read_record(self.store, sidecar_key(self.job_id, shot.shot_id, spec_hash), ClipRecord)
+                except CorruptRecord as err:
+                    # An unreadable record proves nothing about its clip: the shot is rendered again.
+                    self.on_progress(f"shot {shot.shot_id}: {err}")
                     continue
-                record = ClipRecord.model_validate_json(self.store.get_bytes(key))
+                if record is None:
+                    continue
                 clip = clip_key(self.job_id, shot.shot_id, spec_hash)
                 if (record.spec_hash == spec_hash and self.store.exists(clip)
                         and hashlib.sha256(self.store.get_bytes(clip)).hexdigest() == record.sha256):
