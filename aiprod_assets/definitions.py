@@ -13,6 +13,7 @@ from aiprod_assets.paths import store_root
 from aiprod_assets.planning import assets as planning_assets
 from aiprod_assets.qa import assets as qa_assets
 from aiprod_assets.rendering import assets as rendering_assets
+from aiprod_assets.retry_policies import TRANSIENT_RETRY
 from resources.artifact_store import ArtifactStore
 from resources.deployment import deployment_resources
 from resources.gpu import TorchDevice
@@ -30,6 +31,7 @@ production_job = dg.define_asset_job(
     PRODUCTION_JOB,
     selection=dg.AssetSelection.assets(*job_assets),
     description="A whole production job for one brief, from intake to delivery.",
+    op_retry_policy=TRANSIENT_RETRY,
 )
 
 

@@ -9,7 +9,7 @@ import dagster as dg
 from pydantic import BaseModel
 
 from aiprod_assets.canonical import pretty_json
-from aiprod_assets.layout import artefact_key, read_artefact
+from aiprod_assets.layout import CorruptRecord, artefact_key, read_artefact
 from resources.artifact_store import ArtifactStore
 
 
@@ -30,8 +30,12 @@ class JsonIOManager(dg.ConfigurableIOManager):
     def load_input(self, context: dg.InputContext) -> BaseModel:
         name = context.asset_key.path[-1]
         partition = context.asset_partition_key if context.has_asset_partitions else None
-        value = read_artefact(self.store, name, partition)
+        try:
+            value = read_artefact(self.store, name, partition)
+        except CorruptRecord as err:
+            # Retrying would read the same bytes: fail now, naming what to make again.
+            raise dg.Failure(f"{err}; materialize {name} again", allow_retries=False) from err
         if value is None:
-            raise FileNotFoundError(f"{self.store.uri(artefact_key(name, partition))} is missing: "
-                                    f"materialize {name} first")
+            raise dg.Failure(f"{self.store.uri(artefact_key(name, partition))} is missing: materialize {name} first",
+                             allow_retries=False)
         return value

@@ -6,8 +6,10 @@ import dagster as dg
 from aiprod_assets.backends import backend_version, requested_chain
 from aiprod_assets.contracts import ProductionManifest, SanitizedInput, ShotList
 from aiprod_assets.costing.audit import append_audit
+from aiprod_assets.failures import ShotFatalError
 from aiprod_assets.partitions import jobs_partitions
 from aiprod_assets.planning.director import plan_manifest
+from aiprod_assets.planning.model_director import PlannerFailed
 from aiprod_assets.planning.profiles import render_profile
 from aiprod_assets.planning.shots import build_shot_list
 from resources.artifact_store import ArtifactStore
@@ -19,7 +21,10 @@ from resources.policy import ProductionPolicy
 def production_manifest(sanitized_input: SanitizedInput, creative_director: CreativeDirector,
                         store: ArtifactStore) -> dg.Output[ProductionManifest]:
     """Scenes with durations and consistency markers (style, characters, narrative), and which planner made them."""
-    manifest = plan_manifest(sanitized_input, creative_director, store)
+    try:
+        manifest = plan_manifest(sanitized_input, creative_director, store)
+    except (PlannerFailed, ShotFatalError) as err:  # no usable plan after every repair, or a refused key
+        raise dg.Failure(str(err), allow_retries=False) from err
     if manifest.usage is not None:
         append_audit(store, manifest.job_id, "orchestration", planner=manifest.planner_version,
                      cache_hit=manifest.cache_hit, **manifest.usage.model_dump())

@@ -40,14 +40,16 @@ def rendered_clips(context: dg.AssetExecutionContext, shot_list: ShotList, cost_
     if not cost_estimate.chain:
         raise dg.Failure(f"job {job_id} has no approved backend chain: {cost_estimate.decision.reason}",
                          allow_retries=False)
+    try:
+        chain = build_chain(cost_estimate.chain, render_backends, store, on_event=context.log.info)
+    except (KeyError, ValueError) as err:  # a backend this deployment has not configured: retrying cannot help
+        raise dg.Failure(str(err), allow_retries=False) from err
     primary = next(b for b in cost_estimate.per_backend if b.backend == cost_estimate.chain[0])
     budget = BudgetReservation(budget_usd=cost_estimate.decision.budget_usd,
                                estimated_usd={item.shot_id: item.usd for item in primary.line_items},
                                audit=lambda kind, **details: append_audit(store, job_id, kind, **details))
     renderer = ClipRenderer(
-        job_id=job_id, shot_list=shot_list, chain=build_chain(cost_estimate.chain, render_backends, store,
-                                                              on_event=context.log.info),
-        store=store, pricing=current_pricing(store, policy.pricing_file), gpu_model=policy.gpu_model,
+        job_id=job_id, shot_list=shot_list, chain=chain, store=store, pricing=current_pricing(store, policy.pricing_file), gpu_model=policy.gpu_model,
         on_progress=context.log.info, max_attempts=policy.remediation_attempts, budget=budget,
         judge=lambda shot, path: judge_shot(path, shot, shot_list.profile, policy.semantic_threshold))
     try:

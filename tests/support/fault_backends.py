@@ -16,12 +16,13 @@ class FaultInjectingBackend:
     ``crash_after`` the process kills itself with SIGKILL when asked for one more render than that."""
 
     def __init__(self, name: str, inner=None, faults=(), counter_file: str | None = None, crash_after: int = 0,
-                 version: str = "fault-1"):
+                 version: str = "fault-1", charge_usd: float = 0.02):
         self.name, self.version, self.inner = name, version, inner
         self.faults = list(faults)
         self.counter_file = counter_file
         self.crash_after = crash_after
         self.calls: list[str] = []
+        self.charge_usd = charge_usd
 
     def render(self, request: RenderRequest) -> RenderResult:
         if self.crash_after and len(self.calls) >= self.crash_after:
@@ -37,6 +38,12 @@ class FaultInjectingBackend:
             raise RetryableRenderError("429 Too Many Requests", retry_after_sec=5)
         if fault == "server_error":
             raise RetryableRenderError("503 Service Unavailable")
+        if fault == "network":
+            raise RetryableRenderError("connection reset by peer")
+        if fault == "oom":
+            raise RetryableRenderError("CUDA out of memory")
+        if fault == "rate_limit_1s":
+            raise RetryableRenderError("429 Too Many Requests", retry_after_sec=1)
         if fault == "policy":
             raise ShotFatalError("refused by content policy")
         if fault == "black":
@@ -52,7 +59,7 @@ class FaultInjectingBackend:
         if self.inner is None:
             raise AssertionError(f"{self.name}: no renderer behind the fault script")
         result = self.inner.render(request)
-        return RenderResult(render_seconds=result.render_seconds, device=result.device, charged_usd=0.02,
+        return RenderResult(render_seconds=result.render_seconds, device=result.device, charged_usd=self.charge_usd,
                             provider_task_id=f"{self.name}-{request.shot.shot_id}-{len(self.calls)}")
 
 
