@@ -190,6 +190,11 @@ BACKTEST_PLOT_KEY = "cost/backtest.png"
 STORED_PRICING_KEY = artefact_key("pricing_table", None)
 
 
+def log_entry_prefix(key: str) -> str:
+    """Where a store that cannot append (GCS) keeps the log at ``key``: one object per entry under it."""
+    return f"{key}.entries/"
+
+
 def billing_import_key(stem: str, digest: str) -> str:
     return f"{BILLING_IMPORTS}/{stem}-{digest[:8]}.csv"
 

@@ -15,11 +15,10 @@ import dagster as dg
 from dagster_gcp import GCSResource
 
 from aiprod_assets.contracts import SIGNED_URL_SECONDS
-from aiprod_assets.layout import check_key
+from aiprod_assets.layout import check_key, log_entry_prefix
 from resources.artifact_store import ArtifactStore
 
 RESUMABLE_CHUNK_BYTES = 8 * 1024 * 1024
-ENTRIES_SUFFIX = ".entries"  # the folder of a log's entries: <key>.entries/<time>-<id>
 _GS_URI = re.compile(r"^gs://(?P<bucket>[a-z0-9][a-z0-9._-]{1,61}[a-z0-9])(?:/(?P<prefix>.*))?$")
 
 
@@ -98,10 +97,10 @@ class GcsArtifactStore(ArtifactStore):
     def append_line(self, key: str, line: str) -> None:
         # GCS objects cannot be appended to: one new object per entry, never a read-modify-write.
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        self.put_bytes(f"{key}{ENTRIES_SUFFIX}/{stamp}-{uuid.uuid4().hex[:12]}", line.rstrip("\n").encode("utf-8"))
+        self.put_bytes(f"{log_entry_prefix(key)}{stamp}-{uuid.uuid4().hex[:12]}", line.rstrip("\n").encode("utf-8"))
 
     def read_lines(self, key: str) -> list[str]:
-        entries = self.list_keys(f"{key}{ENTRIES_SUFFIX}")
+        entries = self.list_keys(log_entry_prefix(key))
         return [self.get_bytes(entry).decode("utf-8", errors="replace") for entry in entries]
 
     def open_read(self, key: str):

@@ -118,12 +118,12 @@ def test_billing_import_accepts_a_bom_refuses_bad_files_and_the_report_stays_val
     assert json.loads(report.stdout)["total_usd"] == 1.2  # only the good file entered the ledger
 
 
-def test_qa_on_a_picture_prints_only_printable_text(tmp_path):
+def test_qa_on_a_picture_is_bad_input_in_one_printable_line(tmp_path):
     import numpy as np
 
     from aiprod_assets.media.png import encode_png
 
     (tmp_path / "pic.png").write_bytes(encode_png(np.zeros((8, 8, 3), dtype=np.uint8)))
     done = aiprod(tmp_path, "qa", tmp_path / "pic.png")
-    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.returncode == 2 and "not a video (png_pipe)" in done.stderr and "Traceback" not in done.stderr
     assert all(c.isprintable() or c == "\n" for c in done.stdout + done.stderr)

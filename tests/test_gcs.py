@@ -209,3 +209,16 @@ def test_writes_carry_the_generation_preconditions_the_emulator_ignores(gcs_stor
     generation = client().bucket(gcs_store.bucket).get_blob("prod/jobs/pre/brief.json").generation
     gcs_store.put_bytes("jobs/pre/brief.json", b"2")
     assert sent == [("prod/jobs/pre/brief.json", 0, "crc32c"), ("prod/jobs/pre/brief.json", generation, "crc32c")]
+
+
+def test_a_log_on_gcs_is_appended_one_object_per_entry(gcs_store):
+    from aiprod_assets.costing.audit import append_audit, read_audit_trail
+    from aiprod_assets.layout import audit_key, log_entry_prefix
+
+    for n in range(5):
+        append_audit(gcs_store, "gcs-audit", "estimate", total_usd=float(n))
+    gcs_store.append_line(audit_key("gcs-audit"), "not an event")
+    trail = read_audit_trail(gcs_store, "gcs-audit")
+    assert [e["total_usd"] for e in trail.events] == [0.0, 1.0, 2.0, 3.0, 4.0] and trail.bad_lines == [6]
+    assert len(gcs_store.list_keys(log_entry_prefix(audit_key("gcs-audit")))) == 6
+    assert not gcs_store.exists(audit_key("gcs-audit"))  # nothing is ever rewritten in place

@@ -15,6 +15,8 @@ def printable(text: object) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
 
 
+# FFmpeg's demuxers for single pictures: a picture is bad input for a video gate, not a failing video.
+_STILL_IMAGE_FORMATS = ("_pipe", "image2")
 _PROFILE = re.compile(r"^(360p|720p|1080p)(24|25|30)?(?:-(16x9|9x16|1x1))?$")
 
 
@@ -64,6 +66,9 @@ def qa(video: Path, profile_text: str, duration: float | None, shot_file: Path |
     media = scan(video)
     if media.format_name is None:
         click.secho(printable(f"{video}: unreadable input ({'; '.join(media.errors)})"), fg="red", err=True)
+        sys.exit(2)
+    if media.video is None or any(kind in media.format_name for kind in _STILL_IMAGE_FORMATS):
+        click.secho(printable(f"{video}: not a video ({media.format_name}); give an MP4 file"), fg="red", err=True)
         sys.exit(2)
     checks = technical_checks(media, Expectations(profile=profile, target_duration_sec=duration))
     semantic = score_shot(shot.shot_id, shot.spec, read_pictures(video)) if shot else None
