@@ -46,6 +46,11 @@ def check_key(key: str) -> str:
     return key
 
 
+def log_entry_prefix(key: str) -> str:
+    """Where a store that cannot append (GCS) keeps the log at ``key``: one object per entry under it."""
+    return f"{key}.entries/"
+
+
 # --- briefs -------------------------------------------------------------------
 
 INCOMING, ACCEPTED, REJECTED = "briefs/incoming", "briefs/accepted", "briefs/rejected"
@@ -180,6 +185,7 @@ def provider_tasks_key(job_id: str, shot_id: str) -> str:
 
 
 def manifest_cache_key(key: str) -> str:
+    """A model's plan, reused for the same brief within its time to live."""
     return f"cache/manifests/{key}.json"
 
 
@@ -188,11 +194,6 @@ BILLING_IMPORTS = "cost/imports"
 PROMOTED_MODEL_KEY = "cost/models/promoted.json"
 BACKTEST_PLOT_KEY = "cost/backtest.png"
 STORED_PRICING_KEY = artefact_key("pricing_table", None)
-
-
-def log_entry_prefix(key: str) -> str:
-    """Where a store that cannot append (GCS) keeps the log at ``key``: one object per entry under it."""
-    return f"{key}.entries/"
 
 
 def billing_import_key(stem: str, digest: str) -> str:

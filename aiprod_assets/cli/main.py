@@ -17,15 +17,20 @@ def _print_refusal(err, report_uri: str) -> None:
     click.echo(f"kept with its error report: {report_uri}", err=True)
 
 
-def _read_brief(brief_file: Path, limit: int):
-    """The brief file, read only if it is a regular file, and at most ``limit`` bytes of it kept."""
+def _file_brief(env, brief_file: Path, file_it) -> str:
+    """Read BRIEF_FILE within the limits (a regular file only) and file it with ``file_it``; its job id.
+    A refusal prints one line per problem and where the brief was kept, and exits 2."""
     from aiprod_assets.intake.limits import InputRefused, read_bounded_file
+    from aiprod_assets.intake.validation import BriefInvalid
 
     try:
-        return read_bounded_file(brief_file, limit)
+        submitted = read_bounded_file(brief_file, env.policy.brief_max_bytes)
+        return file_it(env.store, brief_file.name, submitted, env.policy.budget_cap_usd)
     except InputRefused as err:
         click.secho(f"brief refused: {err}", fg="red", err=True)
-        sys.exit(2)
+    except BriefInvalid as err:
+        _print_refusal(err, env.store.uri(err.report_key))
+    sys.exit(2)
 
 
 @click.group()
@@ -47,20 +52,13 @@ def cli() -> None:
 def submit(brief_file: Path) -> None:
     """Validate BRIEF_FILE and drop it into briefs/incoming/ for the sensor to pick up."""
     from aiprod_assets.cli.local_env import LocalEnvironment
-    from aiprod_assets.intake.submission import job_id_for, reject, safe_file_name
-    from aiprod_assets.intake.validation import BriefInvalid
+    from aiprod_assets.intake.submission import safe_file_name
+    from aiprod_assets.intake.submission import submit as file_in_incoming
     from aiprod_assets.layout import incoming_brief_key
 
     env = LocalEnvironment.from_env()
-    submitted = _read_brief(brief_file, env.policy.brief_max_bytes)
-    try:
-        job_id = job_id_for(brief_file.name, submitted, env.policy.budget_cap_usd)
-    except BriefInvalid as err:
-        report = reject(env.store, brief_file.name, submitted, err.issues)
-        _print_refusal(err, env.store.uri(report))
-        sys.exit(2)
-    uri = env.store.put_bytes(incoming_brief_key(safe_file_name(brief_file.name)), submitted.data)
-    click.echo(f"submitted {uri}")
+    job_id = _file_brief(env, brief_file, file_in_incoming)
+    click.echo(f"submitted {env.store.uri(incoming_brief_key(safe_file_name(brief_file.name)))}")
     click.echo(job_id)
 
 
@@ -72,16 +70,10 @@ def run(brief_file: Path) -> None:
     from aiprod_assets.cli.progress import execute_with_progress
     from aiprod_assets.cli.report import failure_lines, job_summary
     from aiprod_assets.intake.submission import accept
-    from aiprod_assets.intake.validation import BriefInvalid
     from aiprod_assets.layout import artefact_key, job_folder
 
     env = LocalEnvironment.from_env()
-    submitted = _read_brief(brief_file, env.policy.brief_max_bytes)
-    try:
-        job_id = accept(env.store, brief_file.name, submitted, env.policy.budget_cap_usd)
-    except BriefInvalid as err:
-        _print_refusal(err, env.store.uri(err.report_key))
-        sys.exit(2)
+    job_id = _file_brief(env, brief_file, accept)
     env.ensure_partition(job_id)
     click.echo(f"job {job_id}: store {env.location}")
     result = execute_with_progress(env.job, env.instance, job_id)

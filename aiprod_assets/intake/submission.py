@@ -21,6 +21,7 @@ from aiprod_assets.layout import (
     REJECTED,
     Store,
     accepted_brief_key,
+    incoming_brief_key,
     rejected_brief_key,
     rejection_report_key,
 )
@@ -88,13 +89,25 @@ def latest_rejection(store: Store, file_name: str) -> str | None:
     return max(reports, default=None)
 
 
-def accept(store: Store, file_name: str, raw: bytes | BoundedInput, budget_cap_usd: float) -> str:
-    """Validate and file the brief under briefs/accepted/<job_id>.json, or reject it and raise."""
+def _validated(store: Store, file_name: str, raw: bytes | BoundedInput, budget_cap_usd: float):
+    """(job id, input) of a valid brief; a refused one is kept with its report, and BriefInvalid says where."""
     submitted = raw if isinstance(raw, BoundedInput) else as_input(file_name, raw)
     try:
-        job_id = job_id_for(file_name, submitted, budget_cap_usd)
+        return job_id_for(file_name, submitted, budget_cap_usd), submitted
     except BriefInvalid as err:
         err.report_key = reject(store, file_name, submitted, err.issues)
         raise
+
+
+def accept(store: Store, file_name: str, raw: bytes | BoundedInput, budget_cap_usd: float) -> str:
+    """Validate and file the brief under briefs/accepted/<job_id>.json, where the brief asset reads it."""
+    job_id, submitted = _validated(store, file_name, raw, budget_cap_usd)
     store.put_bytes(accepted_brief_key(job_id), submitted.data)
+    return job_id
+
+
+def submit(store: Store, file_name: str, raw: bytes | BoundedInput, budget_cap_usd: float) -> str:
+    """Validate and drop the brief into briefs/incoming/, for the upload sensor."""
+    job_id, submitted = _validated(store, file_name, raw, budget_cap_usd)
+    store.put_bytes(incoming_brief_key(safe_file_name(file_name)), submitted.data)
     return job_id

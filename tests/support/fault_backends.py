@@ -9,6 +9,11 @@ from aiprod_assets.rendering.backend import RenderRequest, RenderResult
 from aiprod_assets.rendering.previz.backend import PrevizBackend
 from resources.render_backends import RenderBackends
 
+# Retryable faults: (message, Retry-After seconds).
+RETRYABLE = {"timeout": ("timed out after 30s", None), "rate_limit": ("429 Too Many Requests", 5),
+             "rate_limit_1s": ("429 Too Many Requests", 1), "server_error": ("503 Service Unavailable", None),
+             "network": ("connection reset by peer", None), "oom": ("CUDA out of memory", None)}
+
 
 class FaultInjectingBackend:
     """Plays ``faults`` one per call ("timeout", "rate_limit", "server_error", "policy", "corrupt", "ok");
@@ -32,18 +37,9 @@ class FaultInjectingBackend:
             with open(self.counter_file, "a") as handle:
                 handle.write(f"{request.shot.shot_id}\n")
         fault = self.faults.pop(0) if self.faults else "ok"
-        if fault == "timeout":
-            raise RetryableRenderError("timed out after 30s")
-        if fault == "rate_limit":
-            raise RetryableRenderError("429 Too Many Requests", retry_after_sec=5)
-        if fault == "server_error":
-            raise RetryableRenderError("503 Service Unavailable")
-        if fault == "network":
-            raise RetryableRenderError("connection reset by peer")
-        if fault == "oom":
-            raise RetryableRenderError("CUDA out of memory")
-        if fault == "rate_limit_1s":
-            raise RetryableRenderError("429 Too Many Requests", retry_after_sec=1)
+        if fault in RETRYABLE:
+            message, retry_after = RETRYABLE[fault]
+            raise RetryableRenderError(message, retry_after_sec=retry_after)
         if fault == "policy":
             raise ShotFatalError("refused by content policy")
         if fault == "black":
