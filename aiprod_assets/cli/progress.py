@@ -1,5 +1,6 @@
 """Run the production job in-process while a progress bar follows its steps."""
 
+import logging
 import sys
 import threading
 import time
@@ -41,8 +42,8 @@ def execute_with_progress(job: dg.JobDefinition, instance: dg.DagsterInstance, j
             entries = instance.all_logs(run_id)
             for entry in entries[messages_seen:]:
                 event = entry.dagster_event
-                if event is None and entry.user_message.startswith("shot "):
-                    # Per-shot progress lines from the render step.
+                if event is None and (entry.user_message.startswith("shot ") or entry.level >= logging.WARNING):
+                    # Per-shot progress lines from the render step, and the steps' warnings.
                     bar.write(f"  {entry.user_message}", file=sys.stderr)
                 elif event is not None and event.event_type in _STEP_EVENTS and entry.step_key not in seen:
                     seen.add(entry.step_key)

@@ -29,15 +29,17 @@ from aiprod_assets.layout import (
 ERROR_REPORT_SUFFIX = ".error.json"
 
 
-def as_input(file_name: str, raw: bytes, limit: int = MAX_BRIEF_BYTES) -> BoundedInput:
-    """Bytes already in memory (a launchpad paste, a test) as a bounded input."""
+def as_input(file_name: str, raw: bytes | BoundedInput, limit: int = MAX_BRIEF_BYTES) -> BoundedInput:
+    """Bytes already in memory (a launchpad paste, a test) as a bounded input; a bounded input as it is."""
+    if isinstance(raw, BoundedInput):
+        return raw
     return BoundedInput(name=file_name, size=len(raw), sha256=sha256_hex(raw),
                         head=raw if len(raw) <= limit else raw[:KEPT_BYTES], limit=limit)
 
 
 def job_id_for(file_name: str, raw: bytes | BoundedInput, budget_cap_usd: float) -> str:
     """Validate the brief and return its job id: its own, or one derived from the file."""
-    submitted = raw if isinstance(raw, BoundedInput) else as_input(file_name, raw)
+    submitted = as_input(file_name, raw)
     if submitted.too_large:
         raise BriefInvalid([too_large_issue(submitted.size, submitted.limit)])
     spec = parse_brief(submitted.data, budget_cap_usd, submitted.limit)
@@ -69,11 +71,11 @@ def safe_file_name(file_name: str) -> str:
 def reject(store: Store, file_name: str, raw: bytes | BoundedInput, issues: list[ValidationIssue]) -> str:
     """Keep the brief (at most its first 64 KiB) and its error report under briefs/rejected/, under names no
     other refusal uses; return the report's key."""
-    submitted = raw if isinstance(raw, BoundedInput) else as_input(file_name, raw)
+    submitted = as_input(file_name, raw)
     name = safe_file_name(file_name)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     unique = f"{name.removesuffix('.json')}.{stamp}-{submitted.sha256[:8]}.json"
-    kept = submitted.head[:KEPT_BYTES] if submitted.size > KEPT_BYTES else submitted.head
+    kept = submitted.head[:KEPT_BYTES]
     store.put_bytes(rejected_brief_key(unique), kept)
     report_key = rejection_report_key(unique)
     report = error_report(name, submitted, len(kept), issues)
@@ -91,7 +93,7 @@ def latest_rejection(store: Store, file_name: str) -> str | None:
 
 def _validated(store: Store, file_name: str, raw: bytes | BoundedInput, budget_cap_usd: float):
     """(job id, input) of a valid brief; a refused one is kept with its report, and BriefInvalid says where."""
-    submitted = raw if isinstance(raw, BoundedInput) else as_input(file_name, raw)
+    submitted = as_input(file_name, raw)
     try:
         return job_id_for(file_name, submitted, budget_cap_usd), submitted
     except BriefInvalid as err:
