@@ -258,6 +258,12 @@ class BackendEstimate(Model):
     total_usd: float
     factors: list[CostFactor]
     line_items: list[LineItem]
+    # The prior's figure before calibration: what the ledger compares actuals with when it fits a correction.
+    prior_usd: float | None = None
+    # 80 % of actuals should fall in [p10_usd, p90_usd]; interval_basis says where the spread comes from.
+    p10_usd: float | None = None
+    p90_usd: float | None = None
+    interval_basis: str = ""
 
 
 class BudgetDecision(Model):
@@ -277,6 +283,10 @@ class CostEstimate(Artefact):
     requested_chain: list[str]
     per_backend: list[BackendEstimate]
     decision: BudgetDecision
+    p10_usd: float | None = None
+    p90_usd: float | None = None
+    # What the user should know about the chain: a requested backend this deployment has not switched on.
+    notes: list[str] = Field(default_factory=list)
 
 
 # --- rendering, QA, delivery ------------------------------------------------
@@ -373,6 +383,15 @@ class SemanticQAReport(Artefact):
     score: float
     threshold: float
     verdict: Literal["pass", "fail"]
+    # What the score covers, and what nothing checked: without a vision judge, prompt adherence.
+    judged: list[str] = Field(default_factory=list)
+    not_judged: dict[str, str] = Field(default_factory=dict)
+
+    def coverage(self) -> str:
+        """One line: what the score covers and what was not judged."""
+        gaps = "; ".join(f"{name.replace('_', ' ')}: {why}" for name, why in self.not_judged.items())
+        covered = ", ".join(name.replace("_", " ") for name in self.judged)
+        return f"covers {covered}" + (f"; {gaps}" if gaps else "")
 
 
 class FinalCut(Artefact):
@@ -458,6 +477,38 @@ class CostLedgerRow(Model):
     spot: bool
     estimate_usd: float
     actual_usd: float
+    # The uncalibrated prior at estimate time; absent in billing exports (the prior is then recomputed).
+    prior_usd: float | None = None
+
+
+class TimedSample(Model):
+    width: int
+    height: int
+    frames: int
+    seconds: float
+
+
+class DeviceProfile(Artefact):
+    """How fast the embedded renderer draws and encodes on one device, measured on it.
+
+    A clip of F frames of W x H pixels takes seconds_per_clip + F x (seconds_per_frame +
+    W x H / 1e6 x seconds_per_megapixel_frame) of device time.
+    """
+
+    device: str
+    device_type: Literal["cpu", "cuda"]
+    renderer_version: str
+    encoder: str
+    seconds_per_clip: float
+    seconds_per_frame: float
+    seconds_per_megapixel_frame: float
+    warm_up_seconds: float
+    samples: list[TimedSample]
+    measured_at: str
+
+    def clip_seconds(self, frames: int, width: int, height: int) -> float:
+        per_frame = self.seconds_per_frame + width * height / 1e6 * self.seconds_per_megapixel_frame
+        return self.seconds_per_clip + frames * per_frame
 
 
 class CostModel(Artefact):
@@ -465,6 +516,8 @@ class CostModel(Artefact):
     fitted_on_jobs: int
     coefficients: dict[str, float | dict[str, float]]
     notes: list[str] = Field(default_factory=list)
+    # Per backend (and "*"): p10 and p90 of actual / estimate in the backtest, and how many jobs gave them.
+    intervals: dict[str, dict[str, float]] = Field(default_factory=dict)
 
 
 class BacktestScore(Model):
@@ -502,6 +555,7 @@ COST_ASSETS: dict[str, type[Artefact]] = {
     "pricing_table": PricingTable,
     "cost_model": CostModel,
     "cost_model_backtest": CostModelBacktest,
+    "device_profile": DeviceProfile,
 }
 MODEL_BY_ASSET: dict[str, type[Artefact]] = {**JOB_ASSETS, **COST_ASSETS}
 

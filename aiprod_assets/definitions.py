@@ -4,7 +4,7 @@
 import dagster as dg
 
 from aiprod_assets.costing import assets as costing_assets
-from aiprod_assets.costing import model_assets
+from aiprod_assets.costing import device_assets, model_assets
 from aiprod_assets.costing.ledger_io import LedgerIOManager
 from aiprod_assets.delivery import assets as delivery_assets
 from aiprod_assets.intake import assets as intake_assets
@@ -14,6 +14,7 @@ from aiprod_assets.planning import assets as planning_assets
 from aiprod_assets.qa import assets as qa_assets
 from aiprod_assets.rendering import assets as rendering_assets
 from aiprod_assets.retry_policies import TRANSIENT_RETRY
+from aiprod_assets.warning_filters import quiet_dagster_notices
 from resources.artifact_store import ArtifactStore
 from resources.deployment import deployment_resources
 from resources.gpu import TorchDevice
@@ -22,10 +23,12 @@ from resources.store_factory import make_store
 from sensors.brief_sensor import brief_upload_sensor
 from sensors.dead_runs import dead_run_sensor
 
+quiet_dagster_notices()
+
 job_assets = dg.load_assets_from_modules(
     [intake_assets, planning_assets, costing_assets, rendering_assets, qa_assets, delivery_assets])
 
-governance_assets = dg.load_assets_from_modules([model_assets])
+governance_assets = dg.load_assets_from_modules([model_assets, device_assets])
 
 production_job = dg.define_asset_job(
     PRODUCTION_JOB,

@@ -53,7 +53,8 @@ def log_entry_prefix(key: str) -> str:
 
 # --- briefs -------------------------------------------------------------------
 
-INCOMING, ACCEPTED, REJECTED = "briefs/incoming", "briefs/accepted", "briefs/rejected"
+BRIEFS = "briefs"
+INCOMING, ACCEPTED, REJECTED = f"{BRIEFS}/incoming", f"{BRIEFS}/accepted", f"{BRIEFS}/rejected"
 
 
 def incoming_brief_key(file_name: str) -> str:

@@ -25,7 +25,8 @@ class JsonIOManager(dg.ConfigurableIOManager):
         partition = context.asset_partition_key if context.has_asset_partitions else None
         key = artefact_key(context.asset_key.path[-1], partition)
         uri = self.store.put_bytes(key, pretty_json(obj).encode("utf-8"))
-        context.add_output_metadata({"uri": dg.MetadataValue.path(uri)})
+        # "record": the JSON kept for the artefact; an asset's own "uri" (the final cut's MP4) stays its own.
+        context.add_output_metadata({"record": dg.MetadataValue.path(uri)})
 
     def load_input(self, context: dg.InputContext) -> BaseModel:
         name = context.asset_key.path[-1]

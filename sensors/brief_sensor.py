@@ -49,7 +49,7 @@ def brief_upload_sensor(context: dg.SensorEvaluationContext, store: ArtifactStor
         digest = upload.sha256
         run_requests.append(dg.RunRequest(
             run_key=f"{job_id}:{digest[:12]}", partition_key=job_id,
-            run_config=dg.RunConfig(ops={"brief": BriefConfig(source_key=entry.name, expected_sha256=digest)}),
+            run_config=dg.RunConfig(ops={"brief": BriefConfig(stored_brief=entry.name, expected_sha256=digest)}),
             tags={"aiprod/source": store.uri(entry.name)}))
         cursor = entry
     return dg.SensorResult(

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from aiprod_assets.costing.ledger import (
-    LEDGER_COLUMNS,
+    REQUIRED_COLUMNS,
     LedgerImportError,
     parse_billing_export,
 )
@@ -24,7 +24,7 @@ from tests.support.cli import aiprod, aiprod_command, aiprod_env
 from tests.support.jobs import brief_bytes
 
 ROW = "job-one,2026-11-01T10:00:00+00:00,0.4,12,1080p,veo,api,FP16,1,1,pytorch,false,1.0,1.2"
-HEADER = ",".join(LEDGER_COLUMNS)
+HEADER = ",".join(REQUIRED_COLUMNS)
 
 
 def test_a_stream_over_the_limit_keeps_its_head_and_hashes_all_of_it():

@@ -2,9 +2,12 @@
 
 import json
 
+import dagster as dg
 import pytest
+from dagster._core.instance.ref import InstanceRef
 
 from aiprod_assets.intake.submission import latest_rejection
+from aiprod_assets.partitions import jobs_partitions
 from resources.artifact_store import LocalArtifactStore
 from tests.support.cli import aiprod
 from tests.support.jobs import EXAMPLES, REPO
@@ -17,13 +20,15 @@ def home(tmp_path):
     return tmp_path
 
 
-def test_submit_valid_brief_lands_in_incoming_and_prints_job_id(home):
+def test_submit_files_the_brief_where_the_brief_asset_reads_it_and_adds_the_partition(home):
     done = aiprod(home, "submit", EXAMPLES / "product-teaser.json")
     assert done.returncode == 0, done.stderr
-    job_id = done.stdout.strip().splitlines()[-1]
+    job_id = done.stdout.strip()
     assert job_id.startswith("product-teaser-") and len(job_id) == len("product-teaser-") + 8
-    incoming = home / ".aiprod" / "store" / "briefs" / "incoming" / "product-teaser.json"
-    assert incoming.read_bytes() == (EXAMPLES / "product-teaser.json").read_bytes()
+    accepted = home / ".aiprod" / "store" / "briefs" / "accepted" / f"{job_id}.json"
+    assert accepted.read_bytes() == (EXAMPLES / "product-teaser.json").read_bytes()
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home / ".aiprod" / "dagster"))) as instance:
+        assert instance.has_dynamic_partition(jobs_partitions.name, job_id)
 
 
 def test_submit_invalid_brief_exits_nonzero_and_keeps_it_with_its_report(home):
@@ -51,15 +56,36 @@ def test_run_goes_through_the_final_cut_then_status_reports_it(home):
     assert {p.name for p in job_dir.iterdir()} >= {"cost_estimate.json", "rendered_clips.json", "final_cut.mp4",
                                                   "contact_sheet.png", "clips", "delivery_manifest.json",
                                                   "qa_report.html"}
+    assert "prompt adherence: not judged (no vision judge configured)" in done.stdout
     status = aiprod(home, "status", job_id)
     assert status.returncode == 0, status.stderr
     assert "delivery_manifest     materialized" in status.stdout and "SUCCESS" in status.stdout
+    # The 720p cut is judged against its own job's profile, read from its tags, with no flags.
+    judged = aiprod(home, "qa", job_dir / "final_cut.mp4")
+    assert judged.returncode == 0, judged.stdout
+    assert judged.stdout.splitlines()[0].endswith(f"against 720p-16x9-30 (from the file's AIPROD tags, job {job_id})")
 
 
 def test_run_refuses_an_invalid_brief_before_any_run(home):
     done = aiprod(home, "run", BAD / "injection-ignore-instructions.json")
     assert done.returncode == 2 and "prompt" in done.stderr
     assert not (home / ".aiprod" / "store" / "jobs").exists()
+
+
+def test_a_tiny_budget_is_refused_on_one_line_with_a_true_minimum(home):
+    import re
+
+    brief = json.loads((EXAMPLES / "city-night-chase.json").read_text())
+    (home / "tiny.json").write_text(json.dumps({**brief, "job_id": "tiny-budget", "budget_usd": 0.0001}))
+    done = aiprod(home, "run", home / "tiny.json")
+    assert done.returncode == 1
+    said = [line for line in re.split(r"[\r\n]", done.stderr) if line.strip() and "%|" not in line]
+    refusals = [line for line in said if "refused" in line]
+    assert len(refusals) == 1 and "Traceback" not in done.stderr and "ERROR" not in done.stderr, said
+    minimum = float(re.search(r"at least \$([0-9.]+)", refusals[0]).group(1))
+    estimate = json.loads((home / ".aiprod/store/jobs/tiny-budget/cost_estimate.json").read_text())
+    assert minimum > 0 and minimum >= estimate["total_usd"]
+    assert "veo requested but not enabled here" in done.stdout
 
 
 def test_status_of_unknown_or_malformed_job(home):
@@ -83,6 +109,11 @@ def test_qa_command_passes_a_good_file_and_fails_an_off_spec_one(home):
     table = aiprod(home, "qa", loud, "--profile", "360p30")
     assert table.returncode == 1 and "loudness" in table.stdout and "FAIL" in table.stdout
     assert aiprod(home, "qa", loud, "--profile", "8k").returncode == 2
+    untagged = aiprod(home, "qa", good)
+    assert "against 1080p-16x9-30 (assumed: the file carries no AIPROD profile" in untagged.stdout.splitlines()[0]
+    assert untagged.returncode == 1  # a 360p file is not a 1080p one
+    usage = aiprod(home, "qa", "--help")
+    assert all(f"{code} " in usage.stdout.split("Exit codes:")[1] for code in (0, 1, 2))
     garbage = home / "garbage.mp4"
     garbage.write_bytes(b"no video here")
     unreadable = aiprod(home, "qa", garbage)
@@ -106,9 +137,12 @@ def test_cost_import_refuses_bad_rows_whole_and_report_sums_the_ledger(home):
     report = json.loads(aiprod(home, "cost", "report", "--json").stdout)
     assert report["jobs"] == 3 and report["total_usd"] == 18.0 and report["by_backend"] == {"veo": 18.0}
     assert report["by_day"]["2026-11-02"] == 6.0
-    assert report["estimate_accuracy"]["mape_pct"] == pytest.approx(100 * (0 + 1 / 6 + 2 / 7) / 3, abs=0.01)
+    # Estimates of $5 against actuals of $5, $6, $7: (actual - estimate) / estimate, as in variance_pct.
+    assert report["estimate_accuracy"]["mape_pct"] == pytest.approx(100 * (0 + 1 / 5 + 2 / 5) / 3, abs=0.01)
+    assert report["estimate_accuracy"]["bias_pct"] == pytest.approx(20.0, abs=0.01)
     table = aiprod(home, "cost", "report")
-    assert "3 job(s), $18.000000 in all" in table.stdout and "MAPE" in table.stdout
+    assert "3 job(s), $18.00 in all" in table.stdout
+    assert "MAPE 20.0%: over 3 job(s)" in table.stdout and "bias +20.0%: jobs cost 20.0% more than estimated" in table.stdout
 
 
 def test_deliver_renew_signs_every_deliverable_again_on_gcs(home):

@@ -22,9 +22,9 @@ def test_definitions_load_with_assets_grouped_by_stage():
                       "shot_list": "planning", "cost_estimate": "costing", "rendered_clips": "rendering",
                       "final_cut": "rendering", "technical_qa_report": "qa", "semantic_qa_report": "qa",
                       "delivery_manifest": "delivery", "pricing_table": "costing", "cost_ledger": "costing",
-                      "cost_model": "costing", "cost_model_backtest": "costing"}
+                      "cost_model": "costing", "cost_model_backtest": "costing", "device_profile": "costing"}
     assert graph.get(dg.AssetKey("rendered_clips")).pools == {"gpu"}
-    unpartitioned = {"pricing_table", "cost_ledger", "cost_model", "cost_model_backtest"}
+    unpartitioned = {"pricing_table", "cost_ledger", "cost_model", "cost_model_backtest", "device_profile"}
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         if key.path[-1] in unpartitioned:
@@ -85,8 +85,9 @@ def test_budget_rejection_blocks_the_graph_with_the_numbers(store, instance):
     evaluation = checks[0].event_specific_data
     assert evaluation.check_name == "within_budget" and not evaluation.passed
     estimate = json.loads(store.get_bytes("jobs/too-expensive/cost_estimate.json"))
-    # 4 shots of 3 s, each billed as a 4 s Veo clip at $0.50 a second.
-    assert estimate["decision"]["decision"] == "rejected" and "$8.0000" in estimate["decision"]["reason"]
+    # 3 shots of 4 s, each billed as a 4 s Veo clip at $0.50 a second.
+    assert estimate["decision"]["decision"] == "rejected" and "veo $6.00" in estimate["decision"]["reason"]
+    assert "at least $6.00" in estimate["decision"]["reason"]
 
 
 def test_failing_qa_blocks_delivery_in_the_same_run_with_the_reason(tmp_path, store, instance):

@@ -12,7 +12,7 @@ STAGES = ("intake", "planning", "costing", "rendering", "qa", "delivery")
 # the backend catalogue, media I/O.
 GROUND = ("contracts", "canonical", "job_ids", "layout", "failures", "backends", "media")
 # The stage modules that are Dagster glue; every other stage module is plain Python.
-DAGSTER_GLUE = ("assets.py", "model_assets.py", "ledger_io.py")
+DAGSTER_GLUE = ("assets.py", "model_assets.py", "device_assets.py", "ledger_io.py")
 
 
 def imports_of(path: Path) -> list[str]:

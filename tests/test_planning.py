@@ -31,7 +31,8 @@ def test_scene_and_shot_durations_sum_to_target_within_one_frame(duration, fps):
 
 
 def test_full_route_gets_scenes_with_consistency_markers():
-    sanitized, manifest, shot_list = plan(brief_bytes())
+    sanitized, manifest, shot_list = plan(brief_bytes(
+        prompt="An old lighthouse keeper climbs the spiral stairs at dusk. Then he lights the lamp as a storm rolls in."))
     assert sanitized.route == "full" and len(manifest.scenes) >= 2
     markers = manifest.consistency
     assert markers.visual_style.palette == ["#1B2A41", "#F2A65A", "#E8E1D9"]

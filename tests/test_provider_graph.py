@@ -13,6 +13,7 @@ import pytest
 
 from aiprod_assets.backends import requested_seconds
 from aiprod_assets.contracts import ProviderTasks, RenderedClips, TechnicalQAReport
+from aiprod_assets.costing.pricing import load_pricing
 from aiprod_assets.intake.submission import accept
 from resources.gpu import TorchDevice
 from resources.policy import ProductionPolicy
@@ -31,7 +32,8 @@ def video(tmp_path_factory) -> bytes:
     return provider_video(tmp_path_factory.mktemp("provider"), seconds=4.0)
 
 
-PRICE_PER_SECOND = {"veo": 0.40, "runway": 0.05, "replicate": 0.09}  # the bundled pricing table, 360p
+PRICE_PER_SECOND = {name: load_pricing().backends[name].usd_per_second["default"]  # the bundled table, 360p
+                    for name in ("veo", "runway", "replicate")}
 KEY_VARIABLE = {"veo": "GOOGLE_API_KEY", "runway": "RUNWAYML_API_SECRET", "replicate": "REPLICATE_API_TOKEN"}
 
 

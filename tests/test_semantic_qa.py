@@ -76,3 +76,20 @@ def test_a_vision_judge_adds_its_score_and_reasons(tmp_path):
     assert "vision_judge" not in [m.name for m in local.metrics]
     assert metric(judged, "vision_judge").score == 0.0 and judged.score < local.score
     assert "test-judge: no lighthouse is visible" in judged.reasons
+
+
+def test_the_report_says_prompt_adherence_was_not_judged_without_a_judge(tmp_path):
+    from aiprod_assets.contracts import SemanticQAReport
+    from aiprod_assets.qa.semantic import NO_JUDGE, coverage
+
+    shot, pictures = render(tmp_path, "coverage", move="pan")
+    local = score_shot(shot.shot_id, shot.spec, pictures)
+    judged = score_shot(shot.shot_id, shot.spec, pictures, judged=StrictJudge().judge(shot, pictures.rgb))
+    measured, not_judged = coverage([local])
+    assert not_judged == {"prompt_adherence": NO_JUDGE} and "vision_judge" not in measured
+    report = SemanticQAReport(job_id="j", shots=[local], score=local.score, threshold=0.6, verdict=local.verdict,
+                              judged=measured, not_judged=not_judged)
+    assert "prompt adherence: not judged (no vision judge configured)" in report.coverage()
+    # With the judge on, its score is part of what was judged and nothing is said to be missing.
+    measured, not_judged = coverage([judged])
+    assert not_judged == {} and "vision_judge" in measured

@@ -57,8 +57,9 @@ def import_billing(billing_csv: Path) -> None:
 def report(as_json: bool) -> None:
     """Spend by day, backend and job, and estimate accuracy, from the ledger."""
     from aiprod_assets.cli.local_env import LocalEnvironment
+    from aiprod_assets.costing.budget import usd
     from aiprod_assets.costing.job_rows import build_ledger
-    from aiprod_assets.costing.report import spend_report
+    from aiprod_assets.costing.report import accuracy_lines, spend_report
 
     ledger, _, _ = build_ledger(LocalEnvironment.from_env().store,
                                 on_skip=lambda warning: click.secho(warning, fg="yellow", err=True))
@@ -66,11 +67,13 @@ def report(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(summary, indent=2))
         return
-    click.echo(f"{summary['jobs']} job(s), ${summary['total_usd']:.6f} in all")
+    click.echo(f"{summary['jobs']} job(s), {usd(summary['total_usd'])} in all")
     for title, key in (("by day", "by_day"), ("by backend", "by_backend"), ("by job", "by_job")):
         click.echo(title)
-        for name, usd in summary[key].items():
-            click.echo(f"  {name:<32} ${usd:.6f}")
+        for name, amount in summary[key].items():
+            click.echo(f"  {name:<32} {usd(amount)}")
     accuracy = summary["estimate_accuracy"]
     if accuracy["mape_pct"] is not None:
-        click.echo(f"estimates: MAPE {accuracy['mape_pct']:.1f}%, bias {accuracy['bias_pct']:+.1f}%")
+        click.echo("estimates against actuals:")
+        for line in accuracy_lines(accuracy["mape_pct"], accuracy["bias_pct"], accuracy["jobs"]):
+            click.echo(f"  {line}")

@@ -36,12 +36,11 @@ def _file_brief(env, brief_file: Path, file_it) -> str:
 @click.group()
 def cli() -> None:
     """AIPROD: brief in, QA-certified video out."""
-    import warnings
-
     import av
-    import dagster as dg
 
-    warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    from aiprod_assets.warning_filters import quiet_dagster_notices
+
+    quiet_dagster_notices()
 
     # The wheel carries libx264; a build without it cannot meet the render profile.
     av.Codec("libx264", "w")
@@ -50,15 +49,17 @@ def cli() -> None:
 @cli.command()
 @click.argument("brief_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def submit(brief_file: Path) -> None:
-    """Validate BRIEF_FILE and drop it into briefs/incoming/ for the sensor to pick up."""
+    """Validate BRIEF_FILE, file it under briefs/accepted/ and add its job partition: launching `production`
+    for that partition in the UI then needs no run config. Prints the job id."""
     from aiprod_assets.cli.local_env import LocalEnvironment
-    from aiprod_assets.intake.submission import safe_file_name
-    from aiprod_assets.intake.submission import submit as file_in_incoming
-    from aiprod_assets.layout import incoming_brief_key
+    from aiprod_assets.intake.submission import accept
+    from aiprod_assets.layout import accepted_brief_key
 
     env = LocalEnvironment.from_env()
-    job_id = _file_brief(env, brief_file, file_in_incoming)
-    click.echo(f"submitted {env.store.uri(incoming_brief_key(safe_file_name(brief_file.name)))}")
+    job_id = _file_brief(env, brief_file, accept)
+    env.ensure_partition(job_id)
+    click.echo(f"submitted {env.store.uri(accepted_brief_key(job_id))}; partition {job_id} added in "
+               f"{env.instance.root_directory}: launch `production` for it in the UI, or `aiprod run` it here", err=True)
     click.echo(job_id)
 
 
@@ -68,7 +69,7 @@ def run(brief_file: Path) -> None:
     """Run the whole job for BRIEF_FILE in this process, with progress."""
     from aiprod_assets.cli.local_env import LocalEnvironment
     from aiprod_assets.cli.progress import execute_with_progress
-    from aiprod_assets.cli.report import failure_lines, job_summary
+    from aiprod_assets.cli.report import budget_refusal, failure_lines, job_summary
     from aiprod_assets.intake.submission import accept
     from aiprod_assets.layout import artefact_key, job_folder
 
@@ -80,6 +81,11 @@ def run(brief_file: Path) -> None:
     for line in job_summary(env.store, job_id):
         click.echo(f"  {line}")
     click.echo(f"  artefacts: {env.store.uri(job_folder(job_id))}/")
+    refusal = budget_refusal(env.store, job_id) if not result.success else None
+    if refusal:
+        # Not a failure to retry: the brief asks for less than the job costs. One line says by how much.
+        click.secho(f"job {job_id} refused: {refusal}", fg="red", err=True)
+        sys.exit(1)
     if not result.success:
         for line in failure_lines(result):
             click.secho(f"  {line}", fg="red", err=True)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from aiprod_assets.contracts import JOB_ASSETS
+from aiprod_assets.costing.budget import usd
 from aiprod_assets.intake.submission import latest_rejection
 from aiprod_assets.layout import (
     CORRUPT_MARK,
@@ -27,13 +28,34 @@ def _planned(m) -> str:
 def _rendered(c) -> str:
     rendered = sum(not clip.reused for clip in c.clips)
     return (f"{len(c.clips)} clip(s) on {c.device}: {rendered} rendered, {len(c.clips) - rendered} reused; "
-            f"actual ${c.total_cost_usd:.6f}")
+            f"actual {usd(c.total_cost_usd)}")
+
+
+def _estimated(e) -> str:
+    spread = f" (p10-p90 {usd(e.p10_usd)}-{usd(e.p90_usd)})" if e.p10_usd is not None else ""
+    # A rejection's reason is the refusal line itself (budget_refusal): said once, not twice.
+    reason = "" if e.decision.decision == "rejected" else f" ({e.decision.reason})"
+    line = (f"estimate {usd(e.total_usd)}{spread} of ${e.decision.budget_usd:g}: {e.decision.decision}{reason}; "
+            f"chain {', '.join(e.chain) or '-'}")
+    return "\n  ".join([line, *e.notes])
+
+
+def budget_refusal(store: ArtifactStore, job_id: str) -> str | None:
+    """Why the budget refused the job, with the minimum it needs, when that is why the run stopped."""
+    try:
+        estimate = read_artefact(store, "cost_estimate", job_id)
+    except CorruptRecord:
+        return None
+    if estimate is None or estimate.decision.decision != "rejected":
+        return None
+    return estimate.decision.reason
 
 
 def _delivered(m) -> str:
     cost = m.cost
-    return (f"delivered {len(m.deliverables)} file(s); cost ${cost.actual_usd:.6f} against estimate "
-            f"${cost.estimate_usd:.6f} ({cost.variance_pct:+.1f}%), {'within' if cost.within_budget else 'OVER'} budget")
+    return (f"delivered {len(m.deliverables)} file(s); cost {usd(cost.actual_usd)} against estimate "
+            f"{usd(cost.estimate_usd)} ({cost.variance_pct:+.1f}%, actual vs estimate), "
+            f"{'within' if cost.within_budget else 'OVER'} budget")
 
 
 # One line per stored artefact, in the graph's order.
@@ -41,10 +63,10 @@ _SUMMARIES = {
     "sanitized_input": lambda s: f"complexity {s.complexity.score:.2f} -> route {s.route}",
     "production_manifest": _planned,
     "shot_list": lambda s: f"{len(s.shots)} shot(s) at {s.profile.width}x{s.profile.height}@{s.profile.fps}",
-    "cost_estimate": lambda e: (f"estimate ${e.total_usd:.4f} of ${e.decision.budget_usd:g}: {e.decision.decision} "
-                                f"({e.decision.reason}); chain {', '.join(e.chain) or '-'}"),
+    "cost_estimate": _estimated,
     "rendered_clips": _rendered,
-    "semantic_qa_report": lambda s: f"QA: semantic {s.score:.2f} of {s.threshold:g} needed: {s.verdict}",
+    "semantic_qa_report": lambda s: (f"QA: semantic {s.score:.2f} of {s.threshold:g} needed: {s.verdict} "
+                                     f"({s.coverage()})"),
     "technical_qa_report": lambda t: ("QA: technical pass" if t.passed else "QA: technical FAIL "
                                       f"({sum(not c.passed for clip in t.clips for c in clip.checks)} check(s))"),
     "final_cut": lambda c: f"final cut {c.duration_sec:.2f}s: {c.uri}",

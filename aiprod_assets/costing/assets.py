@@ -9,6 +9,7 @@ from aiprod_assets.costing.estimate import estimate_cost
 from aiprod_assets.costing.pricing import current_pricing
 from aiprod_assets.costing.prior_model import ComputeProfile, load_coefficients
 from aiprod_assets.costing.promotion import load_promoted
+from aiprod_assets.metadata_values import readable_metadata
 from aiprod_assets.partitions import jobs_partitions
 from resources.artifact_store import ArtifactStore
 from resources.policy import ProductionPolicy
@@ -38,14 +39,14 @@ def cost_estimate(sanitized_input: SanitizedInput, shot_list: ShotList, policy: 
     kind = {"approved": "chain", "downgraded": "downgrade", "rejected": "rejection"}[decision.decision]
     append_audit(store, estimate.job_id, kind, chain=estimate.chain, requested_chain=estimate.requested_chain,
                  budget_usd=decision.budget_usd, reason=decision.reason)
-    yield dg.Output(estimate, metadata={
+    yield dg.Output(estimate, metadata=readable_metadata({
         "total_usd": estimate.total_usd,
         "budget_usd": decision.budget_usd,
         "decision": decision.decision,
         "chain": ", ".join(estimate.chain) or "(none)",
         "model_version": estimate.model_version,
         "pricing_version": estimate.pricing_version,
-    })
+    }))
     yield dg.AssetCheckResult(
         check_name=WITHIN_BUDGET_CHECK,
         passed=decision.decision != "rejected",

@@ -19,6 +19,15 @@ def at_least_usd(amount: float) -> str:
     return f"{math.ceil(round(amount * scale, 6)) / scale:.{decimals}f}"
 
 
+def usd(amount: float) -> str:
+    """A dollar amount with the digits that matter: cents from a dollar up, three significant digits below
+    (previz costs fractions of a cent), never in exponent notation."""
+    if amount >= 1 or amount <= 0:
+        return f"${amount:,.2f}"
+    decimals = max(2, 2 - math.floor(math.log10(amount)))
+    return f"${amount:.{decimals}f}"
+
+
 def decide_budget(requested_chain: list[str], estimates: dict[str, float],
                   budget_usd: float) -> tuple[list[str], BudgetDecision]:
     """The backend chain to render with and why.
@@ -36,14 +45,14 @@ def decide_budget(requested_chain: list[str], estimates: dict[str, float],
 
     if estimates[primary] <= threshold:
         chain = [b for b in requested_chain if b == primary or estimates[b] <= budget_usd]
-        return chain, decision("approved", f"{primary} estimate ${estimates[primary]:.4f} is within "
-                                           f"{DOWNGRADE_ABOVE_SHARE:.0%} of the ${budget_usd:g} budget (${threshold:.4f})")
+        return chain, decision("approved", f"{primary} estimate {usd(estimates[primary])} is within "
+                                           f"{DOWNGRADE_ABOVE_SHARE:.0%} of the ${budget_usd:g} budget ({usd(threshold)})")
     if estimates[cheapest] > budget_usd:
-        listing = ", ".join(f"{b} ${estimates[b]:.4f}" for b in by_cost)
-        return [], decision("rejected", f"even the cheapest chain ({cheapest}, ${estimates[cheapest]:.4f}) exceeds the "
+        listing = ", ".join(f"{b} {usd(estimates[b])}" for b in by_cost)
+        return [], decision("rejected", f"even the cheapest chain ({cheapest}, {usd(estimates[cheapest])}) exceeds the "
                                         f"${budget_usd:g} budget; estimates: {listing}. Raise budget_usd to at least "
                                         f"${at_least_usd(estimates[cheapest])} or shorten duration_sec")
     chain = [b for b in by_cost if estimates[b] <= budget_usd]
-    return chain, decision("downgraded", f"{primary} estimate ${estimates[primary]:.4f} exceeds "
-                                         f"{DOWNGRADE_ABOVE_SHARE:.0%} of the ${budget_usd:g} budget (${threshold:.4f}); "
-                                         f"using {chain[0]} at ${estimates[chain[0]]:.4f}")
+    return chain, decision("downgraded", f"{primary} estimate {usd(estimates[primary])} exceeds "
+                                         f"{DOWNGRADE_ABOVE_SHARE:.0%} of the ${budget_usd:g} budget ({usd(threshold)}); "
+                                         f"using {chain[0]} at {usd(estimates[chain[0]])}")

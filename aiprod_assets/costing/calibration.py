@@ -29,6 +29,11 @@ PRIOR_VERSION_PREFIX = "prior"
 
 
 def prior_prediction(row: pd.Series | dict, coefficients: dict[str, Any], pricing: PricingTable) -> float:
+    """What the prior said of this job: as recorded at estimate time (it may have priced previz from a
+    measured device), else recomputed from the row's features (a billing export)."""
+    recorded = row.get("prior_usd")
+    if recorded is not None and not pd.isna(recorded):
+        return float(recorded)
     backend = row["backend"]
     price = pricing.backends.get(backend)
     if price is not None and price.kind == "api":
@@ -117,14 +122,26 @@ class Backtest:
 
 
 def _scores(frame: pd.DataFrame, column: str) -> list[BacktestScore]:
+    """MAPE, bias and p90 of the error (actual - estimate) / estimate, the sign used everywhere: positive
+    when jobs cost more than estimated."""
     scores = []
     for scope, part in [("all", frame), *frame.groupby("backend")]:
-        error = (part[column] - part["actual"]) / part["actual"]
+        error = (part["actual"] - part[column]) / part[column]
         ape = error.abs()
         scores.append(BacktestScore(scope=str(scope), jobs=len(part), mape=round(float(ape.mean()) * 100, 3),
                                     bias=round(float(error.mean()) * 100, 3),
                                     p90_ape=round(float(ape.quantile(0.9)) * 100, 3)))
     return scores
+
+
+def residual_intervals(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Per backend and over all ("*"): p10 and p90 of actual / calibrated estimate in the backtest."""
+    intervals = {}
+    for scope, part in [("*", frame), *frame.groupby("backend")]:
+        ratio = part["actual"] / part["calibrated"]
+        intervals[str(scope)] = {"p10": round(float(ratio.quantile(0.1)), 4),
+                                 "p90": round(float(ratio.quantile(0.9)), 4), "jobs": float(len(part))}
+    return intervals
 
 
 def rolling_backtest(ledger: pd.DataFrame, coefficients: dict[str, Any], pricing: PricingTable,
@@ -142,5 +159,5 @@ def rolling_backtest(ledger: pd.DataFrame, coefficients: dict[str, Any], pricing
     frame = pd.DataFrame(rows, columns=["job_id", "finished_at", "backend", "actual", "calibrated", "prior"])
     if frame.empty:
         return Backtest(frame=frame, calibrated=[], prior=[])
-    frame = frame[frame["actual"] > 0]
+    frame = frame[(frame["actual"] > 0) & (frame["calibrated"] > 0) & (frame["prior"] > 0)]
     return Backtest(frame=frame, calibrated=_scores(frame, "calibrated"), prior=_scores(frame, "prior"))

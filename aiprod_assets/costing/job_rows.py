@@ -40,7 +40,8 @@ def ledger_row(sanitized: SanitizedInput, estimate: CostEstimate, clips: list[Cl
         batch_size=int(factors.get("batch_efficiency", 1)), gpu_count=int(factors.get("multi_gpu_overhead", 1)),
         framework=factors.get("framework", "pytorch"), spot=factors.get("spot", "false") == "true",
         estimate_usd=estimate.total_usd if chosen is None else chosen.total_usd,
-        actual_usd=round(sum(c.actual_cost_usd for c in clips), 8))
+        actual_usd=round(sum(c.actual_cost_usd for c in clips), 8),
+        prior_usd=chosen.prior_usd if chosen is not None else None)
 
 
 def finished_job_rows(store: Store, on_skip: Callable[[str], None] = lambda warning: None) -> list[CostLedgerRow]:

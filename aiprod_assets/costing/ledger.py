@@ -4,6 +4,7 @@ Billing export CSV schema (header required, one row per job, UTF-8):
     job_id, finished_at (ISO 8601), complexity (0-1), duration_sec (> 0), resolution (360p|720p|1080p),
     backend, device, quantization (Q4|Q8|FP16|FP32), batch_size (>= 1), gpu_count (>= 1),
     framework, spot (true|false), estimate_usd (>= 0), actual_usd (>= 0)
+and optionally prior_usd (the uncalibrated prior's estimate; empty or absent: recomputed from the row).
 A file with any malformed row is refused whole, with every bad line numbered: a row with too
 few or too many fields, a job_id that breaks the job-id rule, a number that is not finite.
 A UTF-8 byte-order mark is allowed.
@@ -23,6 +24,7 @@ from aiprod_assets.contracts import CostLedgerRow
 from aiprod_assets.job_ids import check_job_id
 
 LEDGER_COLUMNS = list(CostLedgerRow.model_fields)
+REQUIRED_COLUMNS = [name for name, field in CostLedgerRow.model_fields.items() if field.is_required()]
 
 
 class LedgerImportError(ValueError):
@@ -39,7 +41,7 @@ def billing_rows(lines: Iterable[str]) -> Iterator[CostLedgerRow]:
     bad line, if any was bad. Nothing is kept but the problems, so a large export streams through."""
     reader = csv.DictReader(lines)
     header = reader.fieldnames or []
-    missing = [c for c in LEDGER_COLUMNS if c not in header]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise LedgerImportError([f"line 1: missing column(s) {', '.join(missing)}; expected {', '.join(LEDGER_COLUMNS)}"])
     problems, bad = [], 0
@@ -74,11 +76,13 @@ def _row_problem(record: dict, header: list[str]) -> str | None:
 
 
 def _validated_row(record: dict) -> CostLedgerRow:
+    if not (record.get("prior_usd") or "").strip():
+        record = {k: v for k, v in record.items() if k != "prior_usd"}
     row = CostLedgerRow.model_validate({**record, "spot": record["spot"].strip().lower()})
     check_job_id(row.job_id)
     datetime.fromisoformat(row.finished_at)
-    for field in ("complexity", "duration_sec", "estimate_usd", "actual_usd"):
-        if getattr(row, field) < 0 or (field == "duration_sec" and row.duration_sec == 0):
+    for field in ("complexity", "duration_sec", "estimate_usd", "actual_usd", "prior_usd"):
+        if (getattr(row, field) or 0) < 0 or (field == "duration_sec" and row.duration_sec == 0):
             raise ValueError(f"{field} must be {'> 0' if field == 'duration_sec' else '>= 0'}")
     if not 0 <= row.complexity <= 1 or row.batch_size < 1 or row.gpu_count < 1:
         raise ValueError("complexity must be 0-1, batch_size and gpu_count at least 1")

@@ -7,12 +7,17 @@ import pandas as pd
 
 from aiprod_assets.contracts import CostModel, CostModelBacktest, PricingTable
 from aiprod_assets.costing.backtest_plot import backtest_png
-from aiprod_assets.costing.calibration import fit_cost_model, rolling_backtest
+from aiprod_assets.costing.calibration import (
+    fit_cost_model,
+    residual_intervals,
+    rolling_backtest,
+)
 from aiprod_assets.costing.job_rows import build_ledger
 from aiprod_assets.costing.pricing import load_pricing, price_changes
 from aiprod_assets.costing.prior_model import load_coefficients
 from aiprod_assets.costing.promotion import decide_promotion, load_promoted, promote
 from aiprod_assets.layout import BACKTEST_PLOT_KEY, STORED_PRICING_KEY
+from aiprod_assets.metadata_values import readable_metadata
 from resources.artifact_store import ArtifactStore
 from resources.policy import ProductionPolicy
 
@@ -28,18 +33,18 @@ def pricing_table(context: dg.AssetExecutionContext, store: ArtifactStore, polic
     changes = price_changes(previous, table)
     for change in changes:
         context.log.info(change)
-    return dg.Output(table, metadata={"version": table.version, "effective_date": table.effective_date,
+    return dg.Output(table, metadata=readable_metadata({"version": table.version, "effective_date": table.effective_date,
                                       "changes": dg.MetadataValue.md("\n".join(f"- {c}" for c in changes) or "none"),
-                                      "prices_changed": float(len(changes) if previous else 0)})
+                                      "prices_changed": float(len(changes) if previous else 0)}))
 
 
 @dg.asset(group_name="costing", kinds={"pandas"}, io_manager_key="ledger_io_manager")
 def cost_ledger(context: dg.AssetExecutionContext, store: ArtifactStore) -> dg.Output[pd.DataFrame]:
     """One row per finished job: the estimate's features, the estimate and the actual, plus imported billing exports."""
     frame, own_jobs, imported_files = build_ledger(store, on_skip=context.log.warning)
-    return dg.Output(frame, metadata={"jobs": float(len(frame)), "own_jobs": float(own_jobs),
+    return dg.Output(frame, metadata=readable_metadata({"jobs": float(len(frame)), "own_jobs": float(own_jobs),
                                       "imported_files": float(imported_files),
-                                      "actual_usd": float(frame["actual_usd"].sum()) if len(frame) else 0.0})
+                                      "actual_usd": float(frame["actual_usd"].sum()) if len(frame) else 0.0}))
 
 
 @dg.asset(group_name="costing", kinds={"json"})
@@ -48,8 +53,8 @@ def cost_model(context: dg.AssetExecutionContext, cost_ledger: pd.DataFrame, pri
     model = fit_cost_model(cost_ledger, load_coefficients(), pricing_table)
     for note in model.notes:
         context.log.info(note)
-    return dg.Output(model, metadata={"version": model.version, "fitted_on_jobs": float(model.fitted_on_jobs),
-                                      "backends_calibrated": float(len([k for k in model.coefficients if k != "*"]))})
+    return dg.Output(model, metadata=readable_metadata({"version": model.version, "fitted_on_jobs": float(model.fitted_on_jobs),
+                                      "backends_calibrated": float(len([k for k in model.coefficients if k != "*"]))}))
 
 
 @dg.asset(group_name="costing", kinds={"json"},
@@ -62,7 +67,8 @@ def cost_model_backtest(context: dg.AssetExecutionContext, cost_ledger: pd.DataF
     backtest = rolling_backtest(cost_ledger, coefficients, pricing_table)
     decision = decide_promotion(cost_model, backtest, cost_ledger, load_promoted(store), coefficients, pricing_table)
     if decision.promoted:
-        promote(store, cost_model)
+        # The promoted model carries its backtest's spread: every later estimate's p10-p90 comes from it.
+        promote(store, cost_model.model_copy(update={"intervals": residual_intervals(backtest.frame)}))
     context.log.info(decision.reason)
     value = CostModelBacktest(model_version=cost_model.version, calibrated=backtest.calibrated, prior=backtest.prior,
                               promoted=decision.promoted, promoted_version=decision.promoted_version,
@@ -75,7 +81,7 @@ def cost_model_backtest(context: dg.AssetExecutionContext, cost_ledger: pd.DataF
         png = backtest_png(backtest.frame, f"cost model {cost_model.version}")
         store.put_bytes(BACKTEST_PLOT_KEY, png)
         metadata["plot"] = dg.MetadataValue.md(f"![backtest](data:image/png;base64,{base64.b64encode(png).decode()})")
-    yield dg.Output(value, metadata=metadata)
+    yield dg.Output(value, metadata=readable_metadata(metadata))
     jobs = len(backtest.frame)
     if jobs < policy.backtest_min_jobs:
         yield dg.AssetCheckResult(check_name=BACKTEST_CHECK, passed=False, severity=dg.AssetCheckSeverity.WARN,

@@ -37,7 +37,8 @@ def promote(store: Store, model: CostModel) -> None:
 
 
 def _mape(predicted, actual) -> float:
-    return float((abs(predicted - actual) / actual).mean() * 100)
+    """Mean |actual - estimate| / estimate, in percent: the convention of every accuracy figure."""
+    return float((abs(actual - predicted) / predicted).mean() * 100)
 
 
 def decide_promotion(candidate: CostModel, backtest: Backtest, ledger: pd.DataFrame, current: CostModel | None,

@@ -27,6 +27,7 @@ from aiprod_assets.layout import (
     local_clips,
     qa_report_key,
 )
+from aiprod_assets.metadata_values import readable_metadata
 from aiprod_assets.partitions import jobs_partitions
 from aiprod_assets.qa.report_html import render_qa_report
 from resources.artifact_store import ArtifactStore
@@ -80,7 +81,7 @@ def delivery_manifest(context: dg.AssetExecutionContext, final_cut: FinalCut, re
                               semantic_qa_report, final_cut, _lineage(context, job_id),
                               store.uri(audit_key(job_id)), audit.events,
                               production_manifest.usage.orchestration_usd if production_manifest.usage else 0.0)
-    return dg.Output(manifest, metadata={
+    return dg.Output(manifest, metadata=readable_metadata({
         "estimate_usd": manifest.cost.estimate_usd,
         "actual_usd": manifest.cost.actual_usd,
         "orchestration_usd": manifest.cost.orchestration_usd,
@@ -90,4 +91,4 @@ def delivery_manifest(context: dg.AssetExecutionContext, final_cut: FinalCut, re
         "deliverables": float(len(deliverables)),
         "audit_lines_skipped": float(len(audit.bad_lines)),
         "qa_report": dg.MetadataValue.path(store.uri(qa_report_key(job_id))),
-    })
+    }))

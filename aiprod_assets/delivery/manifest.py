@@ -37,6 +37,7 @@ def qa_summary(technical: TechnicalQAReport, semantic: SemanticQAReport, cut: Fi
         "semantic_score": semantic.score,
         "semantic_threshold": semantic.threshold,
         "semantic_verdict": semantic.verdict,
+        "semantic_coverage": semantic.coverage(),
         "remediation_renders": float(sum(max(0, len(c.attempts) - 1) for c in technical.clips)),
     }
 

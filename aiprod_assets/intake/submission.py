@@ -21,7 +21,6 @@ from aiprod_assets.layout import (
     REJECTED,
     Store,
     accepted_brief_key,
-    incoming_brief_key,
     rejected_brief_key,
     rejection_report_key,
 )
@@ -107,9 +106,3 @@ def accept(store: Store, file_name: str, raw: bytes | BoundedInput, budget_cap_u
     store.put_bytes(accepted_brief_key(job_id), submitted.data)
     return job_id
 
-
-def submit(store: Store, file_name: str, raw: bytes | BoundedInput, budget_cap_usd: float) -> str:
-    """Validate and drop the brief into briefs/incoming/, for the upload sensor."""
-    job_id, submitted = _validated(store, file_name, raw, budget_cap_usd)
-    store.put_bytes(incoming_brief_key(safe_file_name(file_name)), submitted.data)
-    return job_id

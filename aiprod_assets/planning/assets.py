@@ -7,6 +7,7 @@ from aiprod_assets.backends import backend_version, requested_chain
 from aiprod_assets.contracts import ProductionManifest, SanitizedInput, ShotList
 from aiprod_assets.costing.audit import append_audit
 from aiprod_assets.failures import ShotFatalError
+from aiprod_assets.metadata_values import readable_metadata
 from aiprod_assets.partitions import jobs_partitions
 from aiprod_assets.planning.director import plan_manifest
 from aiprod_assets.planning.model_director import PlannerFailed
@@ -28,14 +29,14 @@ def production_manifest(sanitized_input: SanitizedInput, creative_director: Crea
     if manifest.usage is not None:
         append_audit(store, manifest.job_id, "orchestration", planner=manifest.planner_version,
                      cache_hit=manifest.cache_hit, **manifest.usage.model_dump())
-    return dg.Output(manifest, metadata={
+    return dg.Output(manifest, metadata=readable_metadata({
         "scenes": len(manifest.scenes),
         "duration_sec": manifest.duration_sec,
         "planner": f"{manifest.planner} {manifest.planner_version}",
         "cache_hit": manifest.cache_hit,
         "orchestration_usd": float(manifest.usage.orchestration_usd if manifest.usage else 0.0),
         "planner_calls": float(manifest.usage.calls if manifest.usage else 0),
-    })
+    }))
 
 
 @dg.asset(partitions_def=jobs_partitions, group_name="planning", kinds={"json"})
@@ -49,9 +50,9 @@ def shot_list(context: dg.AssetExecutionContext, production_manifest: Production
     for shot in shots.shots:
         context.log.info(f"{shot.shot_id}: {shot.spec.duration_sec:.2f}s {shot.spec.camera_move}, "
                          f"{shot.spec.lighting}, seed {shot.seed}, spec {shot.spec_hash[:12]}")
-    return dg.Output(shots, metadata={
+    return dg.Output(shots, metadata=readable_metadata({
         "shots": len(shots.shots),
         "total_frames": shots.total_frames,
         "profile": profile.name,
         "backend": backend,
-    })
+    }))

@@ -5,20 +5,16 @@ Same input, same bytes out, in any process: no clock, no randomness, no hash().
 
 from __future__ import annotations
 
-import re
-
 from aiprod_assets.contracts import ProductionManifest, SanitizedInput, Scene
-from aiprod_assets.intake.complexity import sentences
+from aiprod_assets.planning.beats import marks_time_passing, story_beats
 from aiprod_assets.planning.consistency import consistency_markers
 from aiprod_assets.planning.frames import split_frames
 
 PLANNER_NAME = "local"
-PLANNER_VERSION = "local-1"
+PLANNER_VERSION = "local-2"
 MIN_SCENE_SEC = 2
 MAX_SCENES = 8
 
-_BEAT_SPLIT = re.compile(r",?\s+(?=(?:then|later|meanwhile|suddenly|afterwards|finally|as|while)\b)", re.IGNORECASE)
-_TIME_PASSES = re.compile(r"^(then|later|meanwhile|afterwards|finally|as|while)\b", re.IGNORECASE)
 _MOOD_CUES = (
     ("tense", ("storm", "chase", "danger", "fear", "dark")),
     ("melancholic", ("dusk", "alone", "old", "rain", "memory")),
@@ -33,13 +29,6 @@ MOOD_PALETTES: dict[str, list[str]] = {
     "neutral": ["#264653", "#E76F51", "#F4F4F4"],
 }
 _GRAIN = {"cinematic": 0.04, "documentary": 0.03, "animation": 0.0}
-
-
-def story_beats(prompt: str) -> list[str]:
-    beats: list[str] = []
-    for sentence in sentences(prompt):
-        beats.extend(part.strip(" ,;") for part in _BEAT_SPLIT.split(sentence) if part.strip(" ,;"))
-    return beats or [prompt]
 
 
 def _group(beats: list[str], groups: int) -> list[str]:
@@ -93,7 +82,7 @@ def plan_production(sanitized: SanitizedInput) -> ProductionManifest:
             frames=scene_frames,
             mood=mood,
             characters=present or names,
-            transition_in="crossfade" if i > 0 and _TIME_PASSES.match(beat) else "cut",
+            transition_in="crossfade" if i > 0 and marks_time_passing(beat) else "cut",
             narrative_role=_narrative_role(i, len(beats)),
         ))
 

@@ -14,10 +14,16 @@ from aiprod_assets.contracts import (
     TechnicalQAReport,
 )
 from aiprod_assets.layout import local_clips, qa_report_key
+from aiprod_assets.metadata_values import readable_metadata
 from aiprod_assets.partitions import jobs_partitions
 from aiprod_assets.qa.gate import shot_expectations
 from aiprod_assets.qa.report_html import render_qa_report
-from aiprod_assets.qa.semantic import read_pictures, scene_consistency, score_shot
+from aiprod_assets.qa.semantic import (
+    coverage,
+    read_pictures,
+    scene_consistency,
+    score_shot,
+)
 from aiprod_assets.qa.technical import check_file
 from resources.artifact_store import ArtifactStore
 from resources.policy import ProductionPolicy
@@ -48,12 +54,12 @@ def technical_qa_report(context: dg.AssetExecutionContext, shot_list: ShotList, 
         html_key = qa_report_key(job_id)
         store.put_bytes(html_key, render_qa_report(job_id, report, paths).encode("utf-8"))
     failures = [(r.target, c) for r in reports for c in r.checks if not c.passed]
-    yield dg.Output(report, data_version=dg.DataVersion(digest_of(report)[:16]), metadata={
+    yield dg.Output(report, data_version=dg.DataVersion(digest_of(report)[:16]), metadata=readable_metadata({
         "clips_checked": float(len(reports)),
         "checks_failed": float(len(failures)),
         "pass_rate": float(sum(r.passed for r in reports) / len(reports)) if reports else 0.0,
         "qa_report": dg.MetadataValue.path(store.uri(html_key)),
-    })
+    }))
     yield dg.AssetCheckResult(
         check_name=TECHNICAL_CHECK, passed=report.passed,
         description="; ".join(f"{shot} {c.id}: {c.measured} (expected {c.expected})" for shot, c in failures)
@@ -66,7 +72,8 @@ def technical_qa_report(context: dg.AssetExecutionContext, shot_list: ShotList, 
                                          description="The job's semantic score reaches the configured threshold.")])
 def semantic_qa_report(context: dg.AssetExecutionContext, shot_list: ShotList, rendered_clips: RenderedClips,
                        store: ArtifactStore, policy: ProductionPolicy, vision_judge: VisionJudge):
-    """Per shot: camera motion, palette, exposure, flicker, smoothness and scene consistency, each 0-1, and the verdict."""
+    """Per shot: camera motion, palette, exposure, flicker, smoothness and scene consistency, each 0-1, and the verdict;
+    prompt adherence only with a vision judge, and the report says what was not judged."""
     job_id = context.partition_key
     threshold = policy.semantic_threshold
     with tempfile.TemporaryDirectory() as tmp:
@@ -80,16 +87,20 @@ def semantic_qa_report(context: dg.AssetExecutionContext, shot_list: ShotList, r
         context.log.info(f"shot {score.shot_id}: semantic score {score.score:.2f} ({score.verdict})")
     total = round(sum(s.score for s in scores) / len(scores), 4) if scores else 0.0
     passed = total >= threshold and all(s.verdict == "pass" for s in scores)
+    judged, not_judged = coverage(scores)
     report = SemanticQAReport(job_id=job_id, shots=scores, score=total, threshold=threshold,
-                              verdict="pass" if passed else "fail")
-    metadata = {"score": total, "threshold": threshold, "lowest_shot_score": min(s.score for s in scores)}
+                              verdict="pass" if passed else "fail", judged=judged, not_judged=not_judged)
+    for name, why in not_judged.items():
+        context.log.warning(f"{name.replace('_', ' ')}: {why}; the score covers {', '.join(judged)} only")
+    metadata = {"score": total, "threshold": threshold, "lowest_shot_score": min(s.score for s in scores),
+                "coverage": report.coverage()}
     for name in ("camera_motion", "palette", "exposure", "flicker", "smoothness", "consistency"):
         metadata[f"mean_{name}"] = float(sum(m.score for s in scores for m in s.metrics if m.name == name) / len(scores))
-    yield dg.Output(report, data_version=dg.DataVersion(digest_of(report)[:16]), metadata=metadata)
+    yield dg.Output(report, data_version=dg.DataVersion(digest_of(report)[:16]), metadata=readable_metadata(metadata))
     failing = [s for s in scores if s.verdict == "fail"]
     yield dg.AssetCheckResult(
         check_name=SEMANTIC_CHECK, passed=passed,
-        description=(f"score {total:.2f} (threshold {threshold:g}); "
+        description=(f"score {total:.2f} (threshold {threshold:g}, {report.coverage()}); "
                      + ("; ".join(f"{s.shot_id} {s.score:.2f}: {', '.join(s.reasons[-2:])}" for s in failing)
                         or "every shot passes")),
         metadata={"score": total})

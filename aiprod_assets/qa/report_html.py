@@ -63,7 +63,7 @@ def render_qa_report(job_id: str, technical: TechnicalQAReport, clip_paths: dict
     verdicts = f"Technical: <b>{'pass' if technical.passed else 'FAIL'}</b>."
     if semantic is not None:
         verdicts += (f" Semantic score <b>{semantic.score:.2f}</b> (threshold {semantic.threshold:g}): "
-                     f"<b>{semantic.verdict}</b>.")
+                     f"<b>{semantic.verdict}</b>; it {html.escape(semantic.coverage())}.")
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>QA report {html.escape(job_id)}</title>"
              f"<style>{_STYLE}</style></head><body><h1>QA report: {html.escape(job_id)}</h1>", f"<p>{verdicts}</p>"]
     if cut is not None:

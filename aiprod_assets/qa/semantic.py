@@ -10,6 +10,9 @@ Metric (weight, pass threshold) and what 1.0 means:
 - consistency (0.05, 0.5): the shot's mean colour is close to its scene's (set across shots).
 - vision_judge (0.25, 0.5), only when a vision judge is configured: the model's own 0-1 score.
 The shot's score is the weighted mean; it passes at SCORE_THRESHOLD unless configured otherwise.
+
+Only the vision judge looks at what the frames show. Without one, nothing checks that the shot shows
+the prompt's subjects, and the report says so (``coverage``) instead of letting the score imply it.
 """
 
 from __future__ import annotations
@@ -144,6 +147,18 @@ def score_shot(shot_id: str, spec: ShotSpec, pictures: ClipPictures, consistency
     reasons += [f"{m.name} below its threshold ({m.score:.2f} < {m.threshold})" for m in metrics if m.score < m.threshold]
     return ShotSemanticScore(shot_id=shot_id, metrics=metrics, score=total,
                              verdict="pass" if total >= threshold else "fail", reasons=reasons)
+
+
+PROMPT_ADHERENCE = "prompt_adherence"
+NO_JUDGE = "not judged (no vision judge configured)"
+
+
+def coverage(scores: list[ShotSemanticScore]) -> tuple[list[str], dict[str, str]]:
+    """(what the scores measured, what was not judged and why)."""
+    measured = list(dict.fromkeys(m.name for s in scores for m in s.metrics))
+    judged_by_model = "vision_judge" in measured
+    not_judged = {} if judged_by_model else {PROMPT_ADHERENCE: NO_JUDGE}
+    return measured, not_judged
 
 
 def scene_consistency(pictures_by_shot: dict[str, ClipPictures], scene_of: dict[str, str]) -> dict[str, tuple[float, float]]:

@@ -17,7 +17,9 @@ from aiprod_assets.costing.reservation import (
     BudgetReservation,
     record_budget_stop,
 )
+from aiprod_assets.layout import contact_sheet_key
 from aiprod_assets.media.encode import choose_encoder
+from aiprod_assets.metadata_values import location, readable_metadata
 from aiprod_assets.partitions import jobs_partitions
 from aiprod_assets.qa.gate import judge_shot
 from aiprod_assets.rendering.backend_chain import build_chain
@@ -63,7 +65,7 @@ def rendered_clips(context: dg.AssetExecutionContext, shot_list: ShotList, cost_
     value = RenderedClips(job_id=job_id, device=device, clips=clips,
                           total_cost_usd=round(sum(c.actual_cost_usd for c in clips), 8))
     sheet = store_contact_sheet(store, job_id, clips)
-    return dg.Output(value, metadata={
+    return dg.Output(value, metadata=readable_metadata({
         "actual_cost_usd": value.total_cost_usd,
         "render_seconds": float(sum(c.render_seconds for c in clips)),
         "clips_rendered": sum(not c.reused for c in clips),
@@ -71,9 +73,11 @@ def rendered_clips(context: dg.AssetExecutionContext, shot_list: ShotList, cost_
         "remediation_renders": sum(max(0, len(c.qa_attempts) - 1) for c in clips),
         "provider_clips": sum(c.provider_task_id is not None for c in clips),
         "device": device,
+        # Dagster has no picture metadata type: the image sits in markdown, and the PNG's location beside it.
         "contact_sheet": dg.MetadataValue.md(
             f"![contact sheet](data:image/png;base64,{base64.b64encode(sheet).decode()})"),
-    })
+        "contact_sheet_uri": location(store.uri(contact_sheet_key(job_id))),
+    }))
 
 
 FINAL_CUT_TECHNICAL_CHECK, CUT_COUNT_CHECK = "technical_qa", "cut_count"
@@ -97,9 +101,9 @@ def final_cut(context: dg.AssetExecutionContext, rendered_clips: RenderedClips, 
     value = made.value
     failures = [c for c in value.qa if not c.passed]
     planned = len(shot_list.shots)
-    yield dg.Output(value, data_version=dg.DataVersion(value.sha256[:16]), metadata={
-        "duration_sec": value.duration_sec, "shots": len(value.shot_ids), "uri": dg.MetadataValue.path(value.uri),
-        "checks_failed": float(len(failures)), "segments_detected": float(made.segments)})
+    yield dg.Output(value, data_version=dg.DataVersion(value.sha256[:16]), metadata=readable_metadata({
+        "duration_sec": value.duration_sec, "shots": len(value.shot_ids), "uri": location(value.uri),
+        "checks_failed": float(len(failures)), "segments_detected": float(made.segments)}))
     yield dg.AssetCheckResult(
         check_name=FINAL_CUT_TECHNICAL_CHECK, passed=not failures,
         description="; ".join(f"{c.id}: {c.measured} (expected {c.expected})" for c in failures) or "all checks pass",

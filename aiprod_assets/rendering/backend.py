@@ -33,10 +33,12 @@ class RenderResult:
     notes: tuple[str, ...] = ()
 
 
-def clip_metadata(job_id: str, shot: Shot, backend_version: str) -> tuple[str, str]:
-    """The title and comment every clip carries, naming its job and shot (DESIGN.md §6)."""
+def clip_metadata(job_id: str, shot: Shot, backend_version: str, profile_name: str) -> tuple[str, str]:
+    """The title and comment every clip carries, naming its job, render profile and shot (`aiprod qa` reads
+    the profile back from them)."""
     title = f"{job_id} {shot.shot_id}"
-    comment = f"aiprod job {job_id} shot {shot.shot_id} backend {backend_version} spec {shot.spec_hash}"
+    comment = (f"aiprod job {job_id} profile {profile_name} shot {shot.shot_id} backend {backend_version} "
+               f"spec {shot.spec_hash}")
     return title, comment
 
 

@@ -73,7 +73,9 @@ def make_final_cut(store: Store, job_id: str, shot_list: ShotList, clips: list[C
         out = Path(tmp) / "final_cut.mp4"
         frames = assemble_final_cut(
             [(s, by_shot[s.shot_id]) for s in shot_list.shots], profile, out, title=title,
-            comment=f"aiprod job {job_id} final cut of {len(shot_list.shots)} shots", encoder=encoder)
+            comment=(f"aiprod job {job_id} profile {profile.name} duration {shot_list.total_frames / profile.fps:.3f} "
+                     f"final cut of {len(shot_list.shots)} shots"),
+            encoder=encoder)
         checks = check_file(out, Expectations(profile, target_duration_sec=shot_list.total_frames / profile.fps))
         segments, starts = count_segments(small_luma_frames(out), shot_list.shots,
                                           crossfade_frames(profile, min(s.spec.frames for s in shot_list.shots)))

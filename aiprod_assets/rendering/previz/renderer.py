@@ -20,7 +20,7 @@ FRAMES_AHEAD = 4
 def render_previz_clip(job_id: str, shot: Shot, profile: RenderProfile, out_path: Path, device) -> float:
     """Draw and encode the shot to ``out_path``; return the seconds it took."""
     started = time.perf_counter()
-    title, comment = clip_metadata(job_id, shot, PREVIZ_VERSION)
+    title, comment = clip_metadata(job_id, shot, PREVIZ_VERSION, profile.name)
     frames: queue.Queue = queue.Queue(maxsize=FRAMES_AHEAD)
     failure: list[BaseException] = []
 

@@ -97,7 +97,7 @@ class RemoteBackend:
         self._call(self.adapter.download, state, source)
         if task.status != "succeeded":
             self.journal.update(request.job_id, shot.shot_id, task, status="succeeded")
-        title, comment = clip_metadata(request.job_id, shot, self.version)
+        title, comment = clip_metadata(request.job_id, shot, self.version, request.profile.name)
         report = conform_clip(source, Path(request.out_path), shot, request.profile, title,
                               f"{comment} provider task {task.task_id}", encoder=self.encoder)
         return RenderResult(render_seconds=time.perf_counter() - started, device=f"{self.name} {self.version}",
