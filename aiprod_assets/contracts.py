@@ -337,6 +337,8 @@ class CheckResult(Model):
     measured: str
     expected: str
     timecode_sec: float | None = None
+    # A measurement over time where one number says too little (flashes in each second, for "flash").
+    per_second: list[float] | None = None
 
 
 class ClipQA(Model):

@@ -19,7 +19,23 @@ from aiprod_assets.media.png import encode_png
 THUMB_WIDTH = 240
 _STYLE = ("body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}"
           "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;font-size:14px}.fail{background:#fde2e1}"
-          ".pass{background:#e3f6e8}img{display:block;margin-top:4px}")
+          ".pass{background:#e3f6e8}img{display:block;margin-top:4px}"
+          ".strip{display:flex;gap:1px;margin-top:4px}.strip span{width:14px;height:14px;font-size:9px;"
+          "text-align:center;color:#fff}")
+# Flashes in a second: none, allowed (up to 3), over the limit.
+_STRIP_COLOURS = ((0.0, "#9bb"), (3.0, "#e9a23b"), (float("inf"), "#c0392b"))
+
+
+def per_second_strip(check: CheckResult) -> str:
+    """One cell per second of the programme, coloured by its flash count, the count written in it."""
+    if not check.per_second:
+        return ""
+    cells = []
+    for second, count in enumerate(check.per_second):
+        colour = next(c for limit, c in _STRIP_COLOURS if count <= limit)
+        cells.append(f'<span title="{second}s: {count:g} flashes" style="background:{colour}">{count:g}</span>')
+    return f'<div class="strip" aria-label="flashes per second">{"".join(cells)}</div>'
+
 
 
 def frame_at(path: str | Path, timecode: float, width: int = THUMB_WIDTH) -> bytes | None:
@@ -50,8 +66,8 @@ def _check_rows(checks: list[CheckResult], path: Path | None) -> str:
                 thumb = f'<img alt="frame at {check.timecode_sec}s" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
         timecode = "" if check.timecode_sec is None else f"{check.timecode_sec:.2f}s"
         rows.append(f'<tr class="{"pass" if check.passed else "fail"}"><td>{html.escape(check.id)}</td>'
-                    f'<td>{"pass" if check.passed else "FAIL"}</td><td>{html.escape(check.measured)}</td>'
-                    f'<td>{html.escape(check.expected)}</td><td>{timecode}{thumb}</td></tr>')
+                    f'<td>{"pass" if check.passed else "FAIL"}</td><td>{html.escape(check.measured)}'
+                    f'{per_second_strip(check)}</td><td>{html.escape(check.expected)}</td><td>{timecode}{thumb}</td></tr>')
     return ("<table><tr><th>check</th><th>result</th><th>measured</th><th>expected</th><th>timecode</th></tr>"
             + "".join(rows) + "</table>")
 

@@ -15,6 +15,7 @@ import av
 import numpy as np
 
 from aiprod_assets.media.probe import RANGE_NAMES, colour_name, top_level_atoms
+from aiprod_assets.qa.broadcast import FlashMeter, FlashResult, flash_windows
 
 BLACK_LUMA_MEAN = 24.0  # limited-range black is 16; grain lifts a black picture a few levels
 FROZEN_MEAN_ABS_DIFF = 0.5  # identical pictures; grain or any motion moves far more
@@ -40,6 +41,8 @@ class VideoScan:
     luma_means: list[float] = field(default_factory=list)
     frame_changes: list[float] = field(default_factory=list)  # mean |diff| to the previous frame
     luma_legal_share: float = 1.0
+    start_sec: float | None = None  # presentation time of the first frame
+    flash: FlashResult | None = None
 
 
 @dataclass
@@ -51,6 +54,7 @@ class AudioScan:
     layout: str
     samples: np.ndarray  # (channels, n) float32 at QA_SAMPLE_RATE
     end_sec: float
+    start_sec: float | None = None  # presentation time of the first sample (edit lists applied)
 
 
 @dataclass
@@ -81,14 +85,19 @@ class MediaScan:
         return len(self.video.pts) * self.frame_step_sec if self.video else 0.0
 
 
-def _luma(frame: av.VideoFrame) -> np.ndarray:
-    plane = frame.planes[0]
+def _plane(frame: av.VideoFrame, index: int = 0) -> np.ndarray:
+    """A plane read in place: luma (0) or a chroma plane (1: Cb, 2: Cr), on the 8-bit scale."""
+    plane = frame.planes[index]
     dtype = np.uint16 if "p10" in frame.format.name or "p12" in frame.format.name else np.uint8
     width = plane.line_size // np.dtype(dtype).itemsize
-    rows = np.frombuffer(plane, dtype=dtype).reshape(-1, width)[: frame.height, : frame.width]
+    rows = np.frombuffer(plane, dtype=dtype).reshape(-1, width)[: plane.height, : plane.width]
     if dtype is np.uint16:
         return (rows >> 2).astype(np.uint8)  # 10-bit to the 8-bit scale the thresholds use
     return rows
+
+
+def _luma(frame: av.VideoFrame) -> np.ndarray:
+    return _plane(frame, 0)
 
 
 def _video_scan(stream: av.video.stream.VideoStream) -> VideoScan:
@@ -124,6 +133,8 @@ def scan(path: str | Path) -> MediaScan:
         audio_end = Fraction(0)
         legal = counted = 0
         previous: np.ndarray | None = None
+        flashes = FlashMeter()
+        audio_start: float | None = None
         streams = [s for s in (video_stream, audio_stream) if s is not None]
         try:
             for packet in container.demux(*streams):
@@ -131,13 +142,18 @@ def scan(path: str | Path) -> MediaScan:
                     if packet.pts is not None and packet.duration:
                         audio_end = max(audio_end, (packet.pts + packet.duration) * packet.time_base)
                     for frame in packet.decode():
+                        if audio_start is None and frame.time is not None:
+                            audio_start = float(frame.time)
                         chunks.extend(out.to_ndarray() for out in resampler.resample(frame))
                     continue
                 if packet.size:
                     result.video.packet_bytes += packet.size
                     result.video.pts.append(packet.pts)
                 for frame in packet.decode():
+                    if result.video.start_sec is None and frame.time is not None:
+                        result.video.start_sec = float(frame.time)
                     luma = _luma(frame)
+                    flashes.add(luma, _plane(frame, 2) if len(frame.planes) > 2 else None)
                     sample = luma[::2, ::2]
                     legal += int(np.count_nonzero((sample >= 16) & (sample <= 235)))
                     counted += sample.size
@@ -157,9 +173,10 @@ def scan(path: str | Path) -> MediaScan:
             samples = np.concatenate(chunks, axis=1) if chunks else np.zeros((context.channels, 0), np.float32)
             result.audio = AudioScan(codec=context.name, profile=context.profile, sample_rate=context.sample_rate,
                                      channels=context.channels, layout=context.layout.name, samples=samples,
-                                     end_sec=float(audio_end))
+                                     end_sec=float(audio_end), start_sec=audio_start)
         if result.video is not None:
             result.video.luma_legal_share = legal / counted if counted else 0.0
+            result.video.flash = flash_windows(flashes.transitions, flashes.frames, result.fps or 30.0)
             if result.video.decoded_frames < len(result.video.pts):
                 result.errors.append(f"{len(result.video.pts) - result.video.decoded_frames} packet(s) did not "
                                      f"decode to a frame")

@@ -14,6 +14,17 @@ import numpy as np
 from aiprod_assets.contracts import CheckResult, RenderProfile
 from aiprod_assets.media.loudness import integrated_loudness, true_peak_dbtp
 from aiprod_assets.media.probe import moov_before_mdat
+from aiprod_assets.qa.broadcast import (
+    AUDIO_EARLY_LIMIT_SEC,
+    AUDIO_LATE_LIMIT_SEC,
+    CLIPPED_SAMPLES_PER_SECOND,
+    DROPOUT_DBFS,
+    DROPOUT_MIN_SEC,
+    MAX_FLASHES_PER_SECOND,
+    clipped_samples,
+    dropouts,
+    sync_offset_ok,
+)
 from aiprod_assets.qa.scan import (
     BLACK_LUMA_MEAN,
     FROZEN_MEAN_ABS_DIFF,
@@ -26,7 +37,9 @@ FROZEN_SHARE_OF_MEDIAN = 0.25
 
 CHECK_IDS = ("integrity", "container", "faststart", "duration", "av_sync", "audio", "codec", "resolution",
              "bitrate", "frame_rate", "constant_frame_rate", "pix_fmt", "color_tags", "color_range",
-             "legal_levels", "metadata", "loudness", "true_peak", "silence", "black_frames", "frozen_frames")
+             "legal_levels", "metadata", "loudness", "true_peak", "silence", "audio_dropout", "clipping",
+             "black_frames",
+             "frozen_frames", "flash")
 DURATION_TOLERANCE_SEC = 2.0
 LEGAL_LUMA_SHARE = 0.99
 RUN_LIMIT_SEC = 0.5  # black or frozen runs at least this long fail
@@ -42,9 +55,10 @@ class Expectations:
     required_metadata: tuple[str, ...] = ("title", "comment")
 
 
-def _result(check_id: str, passed: bool, measured, expected, timecode: float | None = None) -> CheckResult:
+def _result(check_id: str, passed: bool, measured, expected, timecode: float | None = None,
+            per_second: list[float] | None = None) -> CheckResult:
     return CheckResult(id=check_id, passed=bool(passed), measured=str(measured), expected=str(expected),
-                       timecode_sec=None if timecode is None else round(float(timecode), 3))
+                       timecode_sec=None if timecode is None else round(float(timecode), 3), per_second=per_second)
 
 
 def _runs(flags: list[bool]) -> list[tuple[int, int]]:
@@ -129,19 +143,64 @@ def technical_checks(media: MediaScan, expect: Expectations) -> list[CheckResult
     frozen_below = min(FROZEN_MEAN_ABS_DIFF, FROZEN_SHARE_OF_MEDIAN * float(np.median(moving))) if moving else 0.0
     frozen = [change < frozen_below for change in video.frame_changes]
     checks += [_longest_run_check("black_frames", black, step, False, "black"),
-               _longest_run_check("frozen_frames", frozen, step, expect.frozen_allowed, "frozen")]
-    checks += _audio_checks(audio, profile, duration, step)
+               _longest_run_check("frozen_frames", frozen, step, expect.frozen_allowed, "frozen"),
+               _flash_check(video, step)]
+    checks += _audio_checks(audio, profile, duration, step, video.start_sec or 0.0)
     order = {check_id: n for n, check_id in enumerate(CHECK_IDS)}
     return sorted(checks, key=lambda c: order.get(c.id, len(order)))
 
 
-def _audio_checks(audio, profile: RenderProfile, video_duration: float, step: float) -> list[CheckResult]:
+def _flash_check(video, step: float) -> CheckResult:
+    flash = video.flash
+    if flash is None:
+        return _result("flash", True, "not measured", f"<= {MAX_FLASHES_PER_SECOND} flashes in any second")
+    passed = flash.first_failing_frame is None
+    return _result("flash", passed, f"worst second {flash.worst_flashes:g} flashes from "
+                                    f"{flash.worst_window_start_frame * step:.2f}s",
+                   f"<= {MAX_FLASHES_PER_SECOND} flashes in any second (ITU-R BT.1702, general and red)",
+                   None if passed else flash.first_failing_frame * step, per_second=flash.per_second)
+
+
+def _sync_check(audio, audio_duration: float, video_duration: float, step: float, video_start: float) -> CheckResult:
+    """Where the sound starts against the picture (EBU R37), and that neither runs on past the other."""
+    offset = (audio.start_sec if audio.start_sec is not None else video_start) - video_start
+    # audio_duration is where the sound ends on the timeline; the drift is how far that end moved from the start.
+    drift = (audio_duration - (video_start + video_duration)) - offset
+    lengths_ok = video_duration - 2 * step <= audio_duration <= video_duration + 2.0
+    lag = "late" if offset >= 0 else "early"
+    return _result("av_sync", sync_offset_ok(offset) and lengths_ok,
+                   f"audio starts {abs(offset) * 1000:.0f} ms {lag}, drifts {drift * 1000:+.0f} ms by the end; "
+                   f"audio {audio_duration:.3f}s vs video {video_duration:.3f}s",
+                   f"audio at most {AUDIO_EARLY_LIMIT_SEC * 1000:.0f} ms early or {AUDIO_LATE_LIMIT_SEC * 1000:.0f} ms "
+                   "late (EBU R37); audio no more than 2 frames short or 2 s long",
+                   None if sync_offset_ok(offset) else min(video_start, video_start + offset))
+
+
+def _dropout_check(audio) -> CheckResult:
+    found = dropouts(audio.samples, QA_SAMPLE_RATE)
+    start = (audio.start_sec or 0.0) + found[0][0] if found else None
+    longest = max((length for _, length in found), default=0.0)
+    return _result("audio_dropout", not found,
+                   f"{len(found)} dropout(s), longest {longest * 1000:.0f} ms" if found else "none",
+                   f"no silence below {DROPOUT_DBFS:g} dBFS lasting >= {DROPOUT_MIN_SEC * 1000:.0f} ms with sound "
+                   "on both sides", start)
+
+
+def _clipping_check(audio) -> CheckResult:
+    rate, first = clipped_samples(audio.samples, QA_SAMPLE_RATE)
+    passed = rate <= CLIPPED_SAMPLES_PER_SECOND
+    return _result("clipping", passed, f"{rate:.1f} clipped samples/s",
+                   f"<= {CLIPPED_SAMPLES_PER_SECOND:g} clipped samples/s (flat tops)",
+                   None if passed or first is None else (audio.start_sec or 0.0) + first)
+
+
+def _audio_checks(audio, profile: RenderProfile, video_duration: float, step: float,
+                  video_start: float = 0.0) -> list[CheckResult]:
     expected_audio = f"{profile.audio_codec} LC {profile.audio_sample_rate} Hz stereo"
     if audio is None:
         return [_result(i, False, "no audio stream", expected_audio if i == "audio" else "an audio stream")
-                for i in ("audio", "av_sync", "loudness", "true_peak", "silence")]
+                for i in ("audio", "av_sync", "loudness", "true_peak", "silence", "audio_dropout", "clipping")]
     audio_duration = audio.end_sec or audio.samples.shape[1] / QA_SAMPLE_RATE
-    short, long = video_duration - 2 * step, video_duration + 2.0
     lufs, peak = integrated_loudness(audio.samples), true_peak_dbtp(audio.samples)
     gap, gap_start, all_silent = _silence(audio.samples)
     low, high = profile.loudness_lufs - profile.loudness_tolerance_lu, profile.loudness_lufs + profile.loudness_tolerance_lu
@@ -149,14 +208,15 @@ def _audio_checks(audio, profile: RenderProfile, video_duration: float, step: fl
         _result("audio", (audio.codec, (audio.profile or "").upper(), audio.sample_rate, audio.layout)
                 == (profile.audio_codec, "LC", profile.audio_sample_rate, "stereo"),
                 f"{audio.codec} {audio.profile} {audio.sample_rate} Hz {audio.layout}", expected_audio),
-        _result("av_sync", short <= audio_duration <= long, f"audio {audio_duration:.3f}s vs video {video_duration:.3f}s",
-                "audio no more than 2 frames short or 2 s long"),
+        _sync_check(audio, audio_duration, video_duration, step, video_start),
         _result("loudness", low <= lufs <= high, f"{lufs:.1f} LUFS", f"{profile.loudness_lufs:g} LUFS +/- "
                 f"{profile.loudness_tolerance_lu:g}"),
         _result("true_peak", peak <= profile.true_peak_dbtp, f"{peak:.1f} dBTP", f"<= {profile.true_peak_dbtp:g} dBTP"),
         _result("silence", not all_silent and gap < SILENCE_GAP_SEC,
                 "all silent" if all_silent else f"longest gap {gap:.1f}s",
                 f"no silence >= {SILENCE_GAP_SEC:g}s", gap_start if (all_silent or gap >= SILENCE_GAP_SEC) else None),
+        _dropout_check(audio),
+        _clipping_check(audio),
     ]
 
 

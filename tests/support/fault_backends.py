@@ -49,6 +49,13 @@ class FaultInjectingBackend:
             request = RenderRequest(request.job_id, request.shot.model_copy(update={"spec": spec}),
                                     request.profile, request.out_path)
             fault = "ok"
+        if fault in ("flash", "dropout"):
+            # A clip of the right size and length with one broadcast fault: 6 Hz full-field flashing, or a
+            # quarter-second hole in the sound.
+            from tests.support.media_fixtures import broadcast_fault_clip
+
+            broadcast_fault_clip(Path(request.out_path), request.profile, request.shot.spec.frames, fault)
+            return RenderResult(render_seconds=0.01, device="test", charged_usd=self.charge_usd)
         if fault == "corrupt":
             Path(request.out_path).write_bytes(b"\x00\x00\x00\x18ftypisom" + os.urandom(256))
             return RenderResult(render_seconds=0.01, device="test", charged_usd=0.01)
@@ -64,10 +71,12 @@ class FaultyBackends(RenderBackends):
 
     counter_file: str
     crash_after: int = 0
-    fault: str = "ok"  # played on every call
+    fault: str = "ok"  # played on every call, or on the first ``fault_renders``
+    fault_renders: int = 1000
 
     def custom_backend(self, name: str):
-        return FaultInjectingBackend(name, inner=PrevizBackend(self.gpu.torch_device()), faults=[self.fault] * 1000,
+        return FaultInjectingBackend(name, inner=PrevizBackend(self.gpu.torch_device()),
+                                     faults=[self.fault] * self.fault_renders,
                                      counter_file=self.counter_file, crash_after=self.crash_after,
                                      version="previz-1")
 

@@ -41,19 +41,23 @@ def _audio(seconds: float, rate: int, channels: int, loudness: float | None) -> 
 def make_clip(path: Path, *, width=PROFILE.width, height=PROFILE.height, fps=30, codec="libx264",
               pix_fmt="yuv420p", bitrate=2_500_000, audio=True, channels=2, rate=48_000, loudness=-23.0,
               color_range=1, vfr=False, faststart=True, black=None, frozen=None, metadata=True,
-              seconds=SECONDS) -> Path:
-    """Write a clip (SECONDS long unless told); each keyword moves it off the profile in one way."""
+              seconds=SECONDS, audio_delay_sec=0.0, video_delay_frames=0, samples=None, pictures=None) -> Path:
+    """Write a clip (SECONDS long unless told); each keyword moves it off the profile in one way.
+
+    ``audio_delay_sec`` starts the sound that late (negative: early); ``samples`` replaces the sound bed
+    ((channels, n) at ``rate``); ``pictures(index, rng)`` replaces each frame's YUV 4:2:0 picture. ``fps``
+    may be a Fraction (24000/1001)."""
     rng = np.random.default_rng(0)
     options = {"movflags": "+faststart"} if faststart else {}
     with av.open(str(path), "w", format="mp4", options=options) as container:
         if metadata:
             container.metadata["title"], container.metadata["comment"] = "fixture", "qa fixture"
-        video = container.add_stream(codec, rate=Fraction(fps))
+        video = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
         video.width, video.height, video.pix_fmt, video.bit_rate = width, height, pix_fmt, bitrate
         kbps = bitrate // 1000
         if codec == "libx264":
             video.codec_context.options = {"preset": "superfast", "x264-params":
-                                           f"keyint={fps}:nal-hrd=cbr:vbv-maxrate={kbps}:vbv-bufsize={kbps}"}
+                                           f"keyint={round(fps)}:nal-hrd=cbr:vbv-maxrate={kbps}:vbv-bufsize={kbps}"}
         else:
             video.codec_context.options = {"preset": "ultrafast", "x265-params":
                                            f"strict-cbr=1:vbv-maxrate={kbps}:vbv-bufsize={kbps}:log-level=error"}
@@ -66,10 +70,10 @@ def make_clip(path: Path, *, width=PROFILE.width, height=PROFILE.height, fps=30,
         if audio:
             astream = container.add_stream("aac", rate=rate, layout="stereo" if channels == 2 else "mono")
         frames = round(seconds * fps)
-        pts = 0
+        pts = video_delay_frames
         frozen_picture = None
         for index in range(frames):
-            picture = _picture(index, width, height, rng)
+            picture = pictures(index, rng) if pictures else _picture(index, width, height, rng)
             if black and black[0] <= index < black[1]:
                 picture[:height] = 16 + rng.integers(0, 5, (height, width))
                 picture[height:] = 128
@@ -87,11 +91,13 @@ def make_clip(path: Path, *, width=PROFILE.width, height=PROFILE.height, fps=30,
             container.mux(video.encode(frame))
         container.mux(video.encode(None))
         if astream is not None:
-            samples = _audio(seconds, rate, channels, loudness)
-            for start in range(0, samples.shape[1], 1024):
-                chunk = np.ascontiguousarray(samples[:, start:start + 1024])
+            bed = samples if samples is not None else _audio(seconds, rate, channels, loudness)
+            bed = np.ascontiguousarray(bed, dtype=np.float32)
+            delay = round(audio_delay_sec * rate)
+            for start in range(0, bed.shape[1], 1024):
+                chunk = np.ascontiguousarray(bed[:, start:start + 1024])
                 out = av.AudioFrame.from_ndarray(chunk, format="fltp", layout=astream.layout.name)
-                out.sample_rate, out.pts, out.time_base = rate, start, Fraction(1, rate)
+                out.sample_rate, out.pts, out.time_base = rate, start + delay, Fraction(1, rate)
                 container.mux(astream.encode(out))
             container.mux(astream.encode(None))
     return path
@@ -110,7 +116,8 @@ OFF_SPEC: dict[str, tuple[dict, set[str]]] = {
     "25fps": ({"fps": 25}, {"frame_rate"}),
     "vfr": ({"vfr": True}, {"constant_frame_rate"}),
     "hevc": ({"codec": "libx265"}, {"codec"}),
-    "no-audio": ({"audio": False}, {"audio", "av_sync", "loudness", "true_peak", "silence"}),
+    "no-audio": ({"audio": False}, {"audio", "av_sync", "loudness", "true_peak", "silence", "audio_dropout",
+                                    "clipping"}),
     "mono-44k": ({"channels": 1, "rate": 44_100}, {"audio"}),
     "12mbps": ({"bitrate": 12_000_000}, {"bitrate"}),
     "10bit": ({"pix_fmt": "yuv420p10le"}, {"pix_fmt", "codec"}),
@@ -129,3 +136,24 @@ def build_fixtures(folder: Path) -> dict[str, Path]:
     paths["truncated"] = truncated_copy(paths["good"], folder / "truncated.mp4")
     return paths
 
+
+
+def broadcast_fault_clip(path: Path, profile, frames: int, fault: str) -> Path:
+    """A clip to ``profile`` with one broadcast fault: "flash" (full-field 6 Hz black/white) or "dropout"
+    (250 ms of digital silence in the middle of the sound)."""
+    width, height, fps = profile.width, profile.height, profile.fps
+    seconds = frames / fps
+
+    def flashing(index, rng):
+        luma = 235 if int(12 * index / fps) % 2 == 0 else 16
+        picture = np.full((height * 3 // 2, width), 128.0)
+        picture[:height] = np.clip(luma + rng.integers(-2, 3, (height, width)), 16, 235)
+        return picture
+
+    samples = None
+    if fault == "dropout":
+        samples = _audio(seconds, 48_000, 2, -23.0)
+        middle = samples.shape[1] // 2
+        samples[:, middle:middle + 12_000] = 0.0
+    return make_clip(path, width=width, height=height, fps=fps, seconds=seconds, samples=samples,
+                     pictures=flashing if fault == "flash" else None)
