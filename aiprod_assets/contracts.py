@@ -448,11 +448,19 @@ class GpuRate(Model):
     source: str
 
 
+class BillingRule(Model):
+    """How a provider rounds what it bills a job: whole units of ``unit_sec``, never under ``minimum_sec``."""
+
+    unit_sec: float = Field(gt=0)
+    minimum_sec: float = Field(default=0.0, ge=0)
+
+
 class BackendPrice(Model):
     kind: Literal["self_hosted", "api"]
     version: str
     usd_per_second: dict[str, float] = Field(default_factory=dict)
     source: str
+    billing: BillingRule | None = None
 
 
 class PricingTable(Artefact):
@@ -520,6 +528,11 @@ class CostModel(Artefact):
     notes: list[str] = Field(default_factory=list)
     # Per backend (and "*"): p10 and p90 of actual / estimate in the backtest, and how many jobs gave them.
     intervals: dict[str, dict[str, float]] = Field(default_factory=dict)
+    # Per backend: the form fitted (costing/forms.py; "level" when absent), why it was chosen, and the date
+    # of a price step before which its jobs were forgotten.
+    forms: dict[str, str] = Field(default_factory=dict)
+    form_reasons: dict[str, str] = Field(default_factory=dict)
+    steps: dict[str, str] = Field(default_factory=dict)
 
 
 class BacktestScore(Model):

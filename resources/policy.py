@@ -26,3 +26,6 @@ class ProductionPolicy(dg.ConfigurableResource):
     brief_max_bytes: int = Field(default=256 * 1024, ge=1024, description="largest brief accepted, in bytes")
     briefs_per_tick: int = Field(default=50, ge=1, description="briefs the upload sensor handles per tick")
     backtest_min_jobs: int = Field(default=30, ge=1, description="fewer backtested jobs than this only warns")
+    budget_on: Literal["estimate", "p90"] = Field(
+        default="estimate", description="what the budget decision compares with the budget: the estimate, or its "
+                                        "p90 (approve only what fits nine times in ten)")

@@ -165,3 +165,17 @@ def test_the_device_profile_asset_stores_what_the_estimate_then_reuses(store):
         raise AssertionError("a stored profile of this device is reused, not measured again")
 
     assert current_device_profile(store, gpu.describe(), must_not_measure) == stored
+
+
+def test_the_budget_decision_can_use_the_p90():
+    sanitized, _, shot_list = plan(brief_bytes(duration_sec=6, resolution="360p", characters=[]))
+    device = profile_of()
+    on_estimate = estimate_cost(sanitized, shot_list, PRICING, COEFFICIENTS, ComputeProfile(), ["previz"], None,
+                                device)
+    budget = (on_estimate.total_usd + on_estimate.p90_usd) / 2  # fits the estimate, not its p90
+    tight = sanitized.model_copy(update={"brief": sanitized.brief.model_copy(update={"budget_usd": budget})})
+    assert estimate_cost(tight, shot_list, PRICING, COEFFICIENTS, ComputeProfile(), ["previz"], None,
+                         device).decision.decision != "rejected"
+    careful = estimate_cost(tight, shot_list, PRICING, COEFFICIENTS, ComputeProfile(), ["previz"], None, device,
+                            budget_on="p90")
+    assert careful.decision.decision == "rejected" and careful.decision.reason.startswith("on p90 estimates")

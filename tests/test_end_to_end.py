@@ -100,7 +100,10 @@ def test_delivery_manifest_checksums_match_the_files(lighthouse_job):
         data = store.get_bytes(key)
         assert hashlib.sha256(data).hexdigest() == deliverable.sha256 and len(data) == deliverable.size_bytes
     assert manifest.cost.within_budget and manifest.cost.actual_usd > 0
-    assert manifest.cost.decisions == {"estimate": 1, "chain": 1, "reservation": shots, "reconciliation": shots}
+    decisions = manifest.cost.decisions
+    # With estimates close to the truth, a shot may cost a little more than its line item: an overrun.
+    assert decisions["estimate"] == decisions["chain"] == 1 and decisions["reservation"] == shots
+    assert decisions.get("reconciliation", 0) + decisions.get("overrun", 0) == shots
     assert manifest.cost.audit_uri.endswith("cost/audit/lighthouse-keeper.jsonl") and manifest.delivered_at
     assert manifest.qa_summary["technical_passed"] is True and manifest.qa_summary["semantic_verdict"] == "pass"
     assert set(manifest.lineage) >= {"brief", "shot_list", "rendered_clips", "final_cut"}

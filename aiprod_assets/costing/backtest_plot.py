@@ -7,7 +7,8 @@ import io
 import pandas as pd
 
 
-def backtest_png(frame: pd.DataFrame, title: str) -> bytes:
+def backtest_png(frame: pd.DataFrame, title: str, intervals: dict[str, dict[str, float]] | None = None) -> bytes:
+    """Predicted against actual (with the p10-p90 band of the calibrated model), and the error over time."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -18,13 +19,19 @@ def backtest_png(frame: pd.DataFrame, title: str) -> bytes:
     scatter.plot([0, top], [0, top], color="#999", linewidth=1)
     scatter.scatter(frame["actual"], frame["prior"], s=10, alpha=0.5, label="prior", color="#E76F51")
     scatter.scatter(frame["actual"], frame["calibrated"], s=10, alpha=0.7, label="calibrated", color="#2A9D8F")
+    spread = (intervals or {}).get("*")
+    if spread:
+        # actual = ratio x predicted: the band where 80 % of actuals fell around their calibrated estimate.
+        xs = [0, top]
+        scatter.fill_between(xs, [x / spread["p90"] for x in xs], [x / spread["p10"] for x in xs], color="#2A9D8F",
+                             alpha=0.15, label=f"calibrated p10-p90 (x{spread['p10']:.2f}-x{spread['p90']:.2f})")
     scatter.set(xlabel="actual USD", ylabel="predicted USD", title="predicted vs actual")
     scatter.legend()
     for column, colour in (("prior", "#E76F51"), ("calibrated", "#2A9D8F")):
-        error = ((frame[column] - frame["actual"]) / frame["actual"] * 100).rolling(10, min_periods=1).mean()
+        error = ((frame["actual"] - frame[column]) / frame[column] * 100).rolling(10, min_periods=1).mean()
         timeline.plot(frame["finished_at"], error, color=colour, label=column)
     timeline.axhline(0, color="#999", linewidth=1)
-    timeline.set(ylabel="error % (rolling mean of 10)", title="error over time")
+    timeline.set(ylabel="(actual - estimate) / estimate %, rolling mean of 10", title="error over time")
     timeline.tick_params(axis="x", labelrotation=30)
     timeline.legend()
     figure.suptitle(title)

@@ -23,7 +23,7 @@ from aiprod_assets.contracts import (
     ShotList,
 )
 from aiprod_assets.costing.budget import decide_budget
-from aiprod_assets.costing.calibration import correction
+from aiprod_assets.costing.calibration import calibrated_usd
 from aiprod_assets.costing.pricing import api_usd_per_second, gpu_usd_per_second
 from aiprod_assets.costing.prior_model import ComputeProfile, predict_self_hosted
 
@@ -70,7 +70,6 @@ def estimate_backend(backend: str, sanitized: SanitizedInput, shot_list: ShotLis
                      model: CostModel | None = None, device: DeviceProfile | None = None) -> BackendEstimate:
     price = pricing.backends[backend]
     complexity = sanitized.complexity.score
-    calibration = correction(model, backend, complexity)
     resolution = sanitized.brief.resolution
     profile = shot_list.profile
     measured = backend == "previz" and device is not None
@@ -85,6 +84,10 @@ def estimate_backend(backend: str, sanitized: SanitizedInput, shot_list: ShotLis
         else:
             usd = requested_seconds(backend, seconds) * api_usd_per_second(pricing, backend, resolution)
         prior[shot.shot_id] = usd
+    prior_total = sum(prior.values())
+    # The calibrated model predicts the whole job (it may hold a fixed cost per job); shots share it pro rata.
+    calibration = (calibrated_usd(model, backend, prior_total, complexity, resolution) / prior_total
+                   if model is not None and prior_total > 0 else 1.0)
     items = [LineItem(shot_id=s.shot_id, backend=backend, seconds=s.spec.duration_sec,
                       usd=round(prior[s.shot_id] * calibration, 8)) for s in shot_list.shots]
     total_seconds = sum(i.seconds for i in items)
@@ -103,8 +106,9 @@ def estimate_backend(backend: str, sanitized: SanitizedInput, shot_list: ShotLis
                                    f"length {backend} accepts"),
         ]
     if model is not None:
+        form = model.forms.get(backend, model.forms.get("*", "level"))
         factors.append(CostFactor(name="calibration", value=model.version, multiplier=round(calibration, 6),
-                                  explanation=f"correction learnt from {model.fitted_on_jobs} finished jobs"))
+                                  explanation=f"{form} form learnt from {model.fitted_on_jobs} finished jobs"))
     total = sum(i.usd for i in items)
     p10, p90, basis = interval(backend, price.kind, measured, model, coefficients)
     return BackendEstimate(backend=backend, kind=price.kind, total_usd=round(total, 8), factors=factors,
@@ -121,7 +125,10 @@ def unavailable_backends(asked: list[str], enabled: list[str], rendering_with: s
 
 def estimate_cost(sanitized: SanitizedInput, shot_list: ShotList, pricing: PricingTable,
                   coefficients: dict[str, Any], compute: ComputeProfile, enabled_backends: list[str],
-                  model: CostModel | None = None, device: DeviceProfile | None = None) -> CostEstimate:
+                  model: CostModel | None = None, device: DeviceProfile | None = None,
+                  budget_on: str = "estimate") -> CostEstimate:
+    """``budget_on="p90"`` makes the budget decision on each chain's p90 instead of its estimate: a job is
+    approved only when it would fit nine times in ten."""
     unpriced = [b for b in enabled_backends if b not in pricing.backends]
     if unpriced:
         raise KeyError(f"enabled backends without a price in pricing {pricing.version}: {', '.join(unpriced)}")
@@ -129,8 +136,11 @@ def estimate_cost(sanitized: SanitizedInput, shot_list: ShotList, pricing: Prici
     per_backend = [estimate_backend(b, sanitized, shot_list, pricing, coefficients, compute, model, device)
                    for b in enabled_backends]
     by_name = {e.backend: e for e in per_backend}
-    totals = {e.backend: e.total_usd for e in per_backend}
+    totals = {e.backend: (e.p90_usd if budget_on == "p90" and e.p90_usd is not None else e.total_usd)
+              for e in per_backend}
     chain, decision = decide_budget(requested, totals, sanitized.brief.budget_usd)
+    if budget_on == "p90":
+        decision = decision.model_copy(update={"reason": f"on p90 estimates: {decision.reason}"})
     chosen = by_name[chain[0]] if chain else min(per_backend, key=lambda e: e.total_usd)
     return CostEstimate(
         job_id=sanitized.job_id,

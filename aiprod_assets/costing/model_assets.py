@@ -13,7 +13,8 @@ from aiprod_assets.costing.calibration import (
     rolling_backtest,
 )
 from aiprod_assets.costing.job_rows import build_ledger
-from aiprod_assets.costing.pricing import load_pricing, price_changes
+from aiprod_assets.costing.price_steps import known_steps
+from aiprod_assets.costing.pricing import load_pricing, price_changes, pricing_history
 from aiprod_assets.costing.prior_model import load_coefficients
 from aiprod_assets.costing.promotion import decide_promotion, load_promoted, promote
 from aiprod_assets.layout import BACKTEST_PLOT_KEY, STORED_PRICING_KEY
@@ -49,12 +50,18 @@ def cost_ledger(context: dg.AssetExecutionContext, store: ArtifactStore) -> dg.O
 
 @dg.asset(group_name="costing", kinds={"json"})
 def cost_model(context: dg.AssetExecutionContext, cost_ledger: pd.DataFrame, pricing_table: PricingTable):
-    """Per-backend corrections of the prior fitted on the ledger (robust, recent jobs first); notes where data are thin."""
-    model = fit_cost_model(cost_ledger, load_coefficients(), pricing_table)
-    for note in model.notes:
+    """Per backend, the form of correction of the prior that wins a backtest (fixed cost per job, rate on billed
+    seconds, resolution and complexity), fitted robustly after the last price step; notes where data are thin."""
+    model = fit_cost_model(cost_ledger, load_coefficients(), pricing_table, known_steps=known_steps(pricing_history()))
+    for note in [*model.notes, *(f"{b}: {r}" for b, r in model.form_reasons.items())]:
         context.log.info(note)
-    return dg.Output(model, metadata=readable_metadata({"version": model.version, "fitted_on_jobs": float(model.fitted_on_jobs),
-                                      "backends_calibrated": float(len([k for k in model.coefficients if k != "*"]))}))
+    metadata = {"version": model.version, "fitted_on_jobs": float(model.fitted_on_jobs),
+                "backends_calibrated": float(len([k for k in model.coefficients if k != "*"])),
+                "forms": dg.MetadataValue.md("\n".join(f"- **{b}**: {model.form_reasons.get(b, form)}"
+                                                       for b, form in model.forms.items()) or "none")}
+    metadata.update({f"form_{b}": form for b, form in model.forms.items() if b != "*"})
+    metadata.update({f"price_step_{b}": date for b, date in model.steps.items()})
+    return dg.Output(model, metadata=readable_metadata(metadata))
 
 
 @dg.asset(group_name="costing", kinds={"json"},
@@ -64,7 +71,8 @@ def cost_model_backtest(context: dg.AssetExecutionContext, cost_ledger: pd.DataF
                         pricing_table: PricingTable, store: ArtifactStore, policy: ProductionPolicy):
     """Rolling-origin backtest in time order of the calibrated model and of the prior: MAPE, bias, p90 per backend."""
     coefficients = load_coefficients()
-    backtest = rolling_backtest(cost_ledger, coefficients, pricing_table)
+    backtest = rolling_backtest(cost_ledger, coefficients, pricing_table, forms=cost_model.forms,
+                                known_steps=known_steps(pricing_history()))
     decision = decide_promotion(cost_model, backtest, cost_ledger, load_promoted(store), coefficients, pricing_table)
     if decision.promoted:
         # The promoted model carries its backtest's spread: every later estimate's p10-p90 comes from it.
@@ -78,7 +86,7 @@ def cost_model_backtest(context: dg.AssetExecutionContext, cost_ledger: pd.DataF
         for score in scores:
             metadata[f"{label}_{score.scope}_mape"] = score.mape
     if not backtest.frame.empty:
-        png = backtest_png(backtest.frame, f"cost model {cost_model.version}")
+        png = backtest_png(backtest.frame, f"cost model {cost_model.version}", residual_intervals(backtest.frame))
         store.put_bytes(BACKTEST_PLOT_KEY, png)
         metadata["plot"] = dg.MetadataValue.md(f"![backtest](data:image/png;base64,{base64.b64encode(png).decode()})")
     yield dg.Output(value, metadata=readable_metadata(metadata))

@@ -15,6 +15,11 @@ def latest_pricing_file() -> Path:
     return max(PRICING_DIR.glob("*.json"))
 
 
+def pricing_history() -> list[PricingTable]:
+    """Every bundled pricing file, oldest first: where list prices stepped."""
+    return [load_pricing(path) for path in sorted(PRICING_DIR.glob("*.json"))]
+
+
 def load_pricing(path: str | Path | None = None) -> PricingTable:
     return PricingTable.model_validate_json(Path(path or latest_pricing_file()).read_text("utf-8"))
 

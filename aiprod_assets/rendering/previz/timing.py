@@ -27,7 +27,7 @@ from aiprod_assets.contracts import (
 from aiprod_assets.media.encode import choose_encoder
 from aiprod_assets.rendering.previz.renderer import render_previz_clip
 
-SAMPLE_FRAMES = (12, 36)
+SAMPLE_FRAMES = (12, 60)  # the long one as long as a typical shot: less to extrapolate
 REPEATS = 2
 
 
