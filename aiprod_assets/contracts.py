@@ -341,6 +341,14 @@ class CheckResult(Model):
     per_second: list[float] | None = None
 
 
+class CachedChecks(Artefact):
+    """Technical QA results kept for one file's bytes: ``cache/qa/<sha256>-<expectations digest>.json``."""
+
+    sha256: str
+    expectations: str  # the digest of what the file was judged against, checker version included
+    checks: list[CheckResult]
+
+
 class ClipQA(Model):
     target: str
     uri: str = ""
@@ -403,6 +411,10 @@ class FinalCut(Artefact):
     duration_sec: float
     shot_ids: list[str]
     qa: list[CheckResult] = Field(default_factory=list)
+    # What the cut was made from (clips, transitions, profile, title, encoder): the same inputs reuse it.
+    inputs_digest: str = ""
+    segments_detected: int = 0
+    segment_starts: list[int] = Field(default_factory=list)
 
 
 # How long a deliverable's signed URL lives: GCS's V4 maximum, 7 days.

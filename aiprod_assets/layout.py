@@ -185,6 +185,11 @@ def provider_tasks_key(job_id: str, shot_id: str) -> str:
     return f"{provider_tasks_prefix(job_id)}{shot_id}.json"
 
 
+def qa_cache_key(sha256: str, expectations_digest: str) -> str:
+    """Technical QA of one file's bytes against one set of expectations (profile, duration, checker version)."""
+    return f"cache/qa/{check_key(sha256)}-{check_key(expectations_digest)}.json"
+
+
 def manifest_cache_key(key: str) -> str:
     """A model's plan, reused for the same brief within its time to live."""
     return f"cache/manifests/{key}.json"

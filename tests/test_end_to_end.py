@@ -110,3 +110,5 @@ def test_delivery_manifest_checksums_match_the_files(lighthouse_job):
     html = store.get_bytes(f"jobs/{job_id}/qa_report.html").decode()
     assert "QA report: lighthouse-keeper" in html and html.count("<h2>Shot") == shots
     assert "prompt adherence: not judged (no vision judge configured)" in html
+    # Each clip was judged once, while it rendered; the QA asset read the kept result of the same bytes.
+    assert len([k for k in store.list_keys("cache/qa") if k.endswith(".json")]) == shots

@@ -16,6 +16,7 @@ from aiprod_assets.contracts import (
 from aiprod_assets.layout import local_clips, qa_report_key
 from aiprod_assets.metadata_values import readable_metadata
 from aiprod_assets.partitions import jobs_partitions
+from aiprod_assets.qa.cache import cached_checks
 from aiprod_assets.qa.gate import shot_expectations
 from aiprod_assets.qa.report_html import render_qa_report
 from aiprod_assets.qa.semantic import (
@@ -24,7 +25,6 @@ from aiprod_assets.qa.semantic import (
     scene_consistency,
     score_shot,
 )
-from aiprod_assets.qa.technical import check_file
 from resources.artifact_store import ArtifactStore
 from resources.policy import ProductionPolicy
 from resources.vision_judge import VisionJudge
@@ -44,7 +44,9 @@ def technical_qa_report(context: dg.AssetExecutionContext, shot_list: ShotList, 
     with tempfile.TemporaryDirectory() as tmp:
         paths = local_clips(store, job_id, rendered_clips.clips, Path(tmp))
         for clip in rendered_clips.clips:
-            checks = check_file(paths[clip.shot_id], shot_expectations(shots[clip.shot_id], shot_list.profile))
+            # Judged while it rendered (or on an earlier run): the kept result of these very bytes, hashed here
+            # rather than taken from the record, so a file changed since is judged afresh.
+            checks = cached_checks(store, paths[clip.shot_id], shot_expectations(shots[clip.shot_id], shot_list.profile))
             reports.append(ClipQA(target=clip.shot_id, uri=clip.uri, checks=checks,
                                   passed=all(c.passed for c in checks), attempts=clip.qa_attempts))
             failed = [c.id for c in checks if not c.passed]

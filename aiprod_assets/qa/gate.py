@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,8 +31,9 @@ def shot_expectations(shot: Shot, profile: RenderProfile) -> Expectations:
                         frozen_allowed=shot.spec.camera_move == "static")
 
 
-def judge_shot(path: str | Path, shot: Shot, profile: RenderProfile,
-               semantic_threshold: float = SCORE_THRESHOLD) -> ShotVerdict:
-    technical = check_file(path, shot_expectations(shot, profile))
+def judge_shot(path: str | Path, shot: Shot, profile: RenderProfile, semantic_threshold: float = SCORE_THRESHOLD,
+               technical_checks: Callable[[str | Path, Expectations], list[CheckResult]] = check_file) -> ShotVerdict:
+    """``technical_checks`` may keep its results (qa/cache.py), so the QA assets need not decode the clip again."""
+    technical = technical_checks(path, shot_expectations(shot, profile))
     semantic = score_shot(shot.shot_id, shot.spec, read_pictures(path), threshold=semantic_threshold)
     return ShotVerdict(technical=technical, semantic=semantic)

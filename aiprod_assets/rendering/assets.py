@@ -21,6 +21,7 @@ from aiprod_assets.layout import contact_sheet_key
 from aiprod_assets.media.encode import choose_encoder
 from aiprod_assets.metadata_values import location, readable_metadata
 from aiprod_assets.partitions import jobs_partitions
+from aiprod_assets.qa.cache import cached_checks
 from aiprod_assets.qa.gate import judge_shot
 from aiprod_assets.rendering.backend_chain import build_chain
 from aiprod_assets.rendering.clips import ClipRenderer
@@ -53,7 +54,8 @@ def rendered_clips(context: dg.AssetExecutionContext, shot_list: ShotList, cost_
     renderer = ClipRenderer(
         job_id=job_id, shot_list=shot_list, chain=chain, store=store, pricing=current_pricing(store, policy.pricing_file), gpu_model=policy.gpu_model,
         on_progress=context.log.info, max_attempts=policy.remediation_attempts, budget=budget,
-        judge=lambda shot, path: judge_shot(path, shot, shot_list.profile, policy.semantic_threshold))
+        judge=lambda shot, path: judge_shot(path, shot, shot_list.profile, policy.semantic_threshold,
+                                            technical_checks=lambda clip, expect: cached_checks(store, clip, expect)))
     try:
         clips = renderer.render_all()
     except BackendsExhausted as err:
@@ -99,11 +101,13 @@ def final_cut(context: dg.AssetExecutionContext, rendered_clips: RenderedClips, 
     made = make_final_cut(store, context.partition_key, shot_list, rendered_clips.clips,
                           title=production_manifest.title, encoder=choose_encoder(gpu.torch_device().type))
     value = made.value
+    if made.reused:
+        context.log.info(f"final cut reused: made from the same clips, profile and title ({value.inputs_digest[:12]})")
     failures = [c for c in value.qa if not c.passed]
     planned = len(shot_list.shots)
     yield dg.Output(value, data_version=dg.DataVersion(value.sha256[:16]), metadata=readable_metadata({
         "duration_sec": value.duration_sec, "shots": len(value.shot_ids), "uri": location(value.uri),
-        "checks_failed": float(len(failures)), "segments_detected": float(made.segments)}))
+        "checks_failed": float(len(failures)), "segments_detected": float(made.segments), "reused": made.reused}))
     yield dg.AssetCheckResult(
         check_name=FINAL_CUT_TECHNICAL_CHECK, passed=not failures,
         description="; ".join(f"{c.id}: {c.measured} (expected {c.expected})" for c in failures) or "all checks pass",

@@ -9,9 +9,15 @@ from pathlib import Path
 
 import numpy as np
 
-from aiprod_assets.canonical import file_sha256
+from aiprod_assets.canonical import digest_of, file_sha256, sha256_hex
 from aiprod_assets.contracts import ClipRecord, FinalCut, RenderProfile, Shot, ShotList
-from aiprod_assets.layout import Store, final_cut_key, local_clips
+from aiprod_assets.layout import (
+    CorruptRecord,
+    Store,
+    final_cut_key,
+    local_clips,
+    read_artefact,
+)
 from aiprod_assets.media.decode import audio_samples, video_frames
 from aiprod_assets.media.encode import ClipWriter
 from aiprod_assets.media.loudness import normalize_loudness
@@ -62,11 +68,39 @@ class MadeCut:
     value: FinalCut
     segments: int  # shots a viewer sees, by cut detection
     segment_starts: list[int]
+    reused: bool = False
+
+
+CUT_VERSION = "cut-1"  # bump when assembly changes: every cut is then made again
+
+
+def cut_inputs_digest(job_id: str, shot_list: ShotList, clips: list[ClipRecord], title: str, encoder: str) -> str:
+    by_shot = {c.shot_id: c.sha256 for c in clips}
+    return digest_of({"version": CUT_VERSION, "job": job_id, "title": title, "encoder": encoder,
+                      "profile": shot_list.profile.model_dump(mode="json"),
+                      "shots": [[s.shot_id, by_shot.get(s.shot_id), s.transition_in] for s in shot_list.shots]})
+
+
+def reusable_cut(store: Store, job_id: str, inputs: str) -> FinalCut | None:
+    """The stored cut when it was made from exactly these inputs and its file is still the one recorded."""
+    try:
+        made = read_artefact(store, "final_cut", job_id)
+    except CorruptRecord:
+        return None
+    key = final_cut_key(job_id)
+    if made is None or made.inputs_digest != inputs or not store.exists(key):
+        return None
+    return made if sha256_hex(store.get_bytes(key)) == made.sha256 else None
 
 
 def make_final_cut(store: Store, job_id: str, shot_list: ShotList, clips: list[ClipRecord], title: str,
                    encoder: str = "libx264") -> MadeCut:
-    """Assemble the cut from the stored clips, check it, and store it at jobs/<id>/final_cut.mp4."""
+    """Assemble the cut from the stored clips, check it, and store it at jobs/<id>/final_cut.mp4; a cut already
+    made from the same clips, profile and title is reused (a no-op re-run does not assemble it again)."""
+    inputs = cut_inputs_digest(job_id, shot_list, clips, title, encoder)
+    kept = reusable_cut(store, job_id, inputs)
+    if kept is not None:
+        return MadeCut(value=kept, segments=kept.segments_detected, segment_starts=kept.segment_starts, reused=True)
     profile = shot_list.profile
     with tempfile.TemporaryDirectory() as tmp:
         by_shot = local_clips(store, job_id, clips, Path(tmp))
@@ -82,5 +116,6 @@ def make_final_cut(store: Store, job_id: str, shot_list: ShotList, clips: list[C
         uri = store.put_file(final_cut_key(job_id), out)
         digest = file_sha256(out)
     cut = FinalCut(job_id=job_id, uri=uri, sha256=digest, duration_sec=round(frames / profile.fps, 6),
-                   shot_ids=[s.shot_id for s in shot_list.shots], qa=checks)
+                   shot_ids=[s.shot_id for s in shot_list.shots], qa=checks, inputs_digest=inputs,
+                   segments_detected=segments, segment_starts=list(starts))
     return MadeCut(value=cut, segments=segments, segment_starts=starts)

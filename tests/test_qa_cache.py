@@ -1,0 +1,49 @@
+"""Technical QA once per file: kept by the file's sha256 and what it was judged against, never stale."""
+
+import shutil
+
+from aiprod_assets.layout import qa_cache_key
+from aiprod_assets.qa.cache import cached_checks, expectations_digest
+from aiprod_assets.qa.technical import Expectations, check_file
+from tests.support.media_fixtures import PROFILE, make_clip
+
+
+def counting():
+    calls = []
+
+    def check(path, expect):
+        calls.append(str(path))
+        return check_file(path, expect)
+    return calls, check
+
+
+def test_a_file_is_decoded_once_for_the_same_expectations(tmp_path, store):
+    clip = make_clip(tmp_path / "good.mp4")
+    expect = Expectations(PROFILE, 3.0)
+    calls, check = counting()
+    first = cached_checks(store, clip, expect, check=check)
+    again = cached_checks(store, clip, expect, check=check)
+    assert first == again and len(calls) == 1 and all(c.passed for c in first)
+    other = cached_checks(store, clip, Expectations(PROFILE, 10.0), check=check)  # another target: judged again
+    assert len(calls) == 2 and not next(c for c in other if c.id == "duration").passed
+
+
+def test_a_changed_file_is_never_served_a_stale_result(tmp_path, store):
+    path = tmp_path / "clip.mp4"
+    shutil.copy(make_clip(tmp_path / "good.mp4"), path)
+    expect = Expectations(PROFILE, 3.0)
+    calls, check = counting()
+    assert all(c.passed for c in cached_checks(store, path, expect, check=check))
+    shutil.copy(make_clip(tmp_path / "black.mp4", black=(30, 60)), path)  # same name, other bytes
+    changed = cached_checks(store, path, expect, check=check)
+    assert len(calls) == 2 and not next(c for c in changed if c.id == "black_frames").passed
+
+
+def test_an_unreadable_kept_result_is_measured_again(tmp_path, store):
+    from aiprod_assets.canonical import file_sha256
+
+    clip = make_clip(tmp_path / "good.mp4")
+    expect = Expectations(PROFILE, 3.0)
+    store.put_bytes(qa_cache_key(file_sha256(clip), expectations_digest(expect)), b"{half a record")
+    calls, check = counting()
+    assert all(c.passed for c in cached_checks(store, clip, expect, check=check)) and len(calls) == 1
