@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from pydantic import BaseModel
 
@@ -40,12 +40,17 @@ def pretty_json(model: BaseModel) -> str:
     return json.dumps(model.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
 
-def file_sha256(path: str | Path) -> str:
+def stream_sha256(handle: BinaryIO) -> str:
+    """The sha256 of a stream, read a megabyte at a time (a stored video need not fit in memory)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1024 * 1024), b""):
-            digest.update(block)
+    for block in iter(lambda: handle.read(1024 * 1024), b""):
+        digest.update(block)
     return digest.hexdigest()
+
+
+def file_sha256(path: str | Path) -> str:
+    with open(path, "rb") as handle:
+        return stream_sha256(handle)
 
 
 def compute_spec_hash(spec: BaseModel, seed: int, backend: str, backend_version: str, profile: BaseModel) -> str:

@@ -173,3 +173,15 @@ def test_deliver_renew_signs_every_deliverable_again_on_gcs(home):
         assert verify_v4_url(url)["X-Goog-Expires"] == "604800" and renewed["deliverables"][0]["expires_at"] > "2026-11"
         local = aiprod(home, "deliver", "renew-job", "--renew")
         assert local.returncode == 1
+
+
+def test_aiprod_tags_round_trip_and_other_comments_are_not_ours():
+    from aiprod_assets.media.tags import aiprod_comment, aiprod_tags
+    from aiprod_assets.planning.profiles import profile_from_name, render_profile
+
+    comment = aiprod_comment("city-night-chase", "1080p-16x9-24", duration="20.000", shots=6)
+    assert aiprod_tags(comment) == {"job": "city-night-chase", "profile": "1080p-16x9-24", "duration": "20.000",
+                                    "shots": "6"}
+    assert aiprod_tags("qa fixture") is None and aiprod_tags("aiprod job x") is None
+    assert profile_from_name("1080p-16x9-24") == render_profile("1080p", "16:9", 24)
+    assert profile_from_name("8k-16x9-24") is None and profile_from_name("720p-axb-30") is None

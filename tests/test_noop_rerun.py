@@ -1,5 +1,7 @@
 """A re-run with nothing changed reuses the clips, their QA and the final cut; a changed input remakes the cut."""
 
+import json
+
 import dagster as dg
 
 from aiprod_assets.contracts import FinalCut, RenderedClips, ShotList
@@ -25,8 +27,9 @@ def test_a_noop_rerun_reuses_the_cut_and_a_changed_clip_would_not(tmp_path, stor
     shots = ShotList.model_validate_json(store.get_bytes(f"jobs/{job_id}/shot_list.json"))
     clips = RenderedClips.model_validate_json(store.get_bytes(f"jobs/{job_id}/rendered_clips.json")).clips
     other = [clips[0].model_copy(update={"sha256": "f" * 64}), *clips[1:]]
-    title = "The Lighthouse Keeper"
-    assert cut_inputs_digest(job_id, shots, other, title, "libx264") != cut.inputs_digest
+    manifest_title = json.loads(store.get_bytes(f"jobs/{job_id}/production_manifest.json"))["title"]
+    assert cut_inputs_digest(job_id, shots, clips, manifest_title, "libx264") == cut.inputs_digest
+    assert cut_inputs_digest(job_id, shots, other, manifest_title, "libx264") != cut.inputs_digest
     assert reusable_cut(store, job_id, cut.inputs_digest) == cut
     cut_path.write_bytes(cut_path.read_bytes()[:-10])  # the stored file is no longer the one recorded
     assert reusable_cut(store, job_id, cut.inputs_digest) is None

@@ -21,10 +21,6 @@ _PROFILE = re.compile(r"^(360p|720p|1080p)(24|25|30)?(?:-(16x9|9x16|1x1))?$")
 
 
 DEFAULT_PROFILE = "1080p30"
-# What AIPROD writes into the comment tag of every clip and cut it makes (rendering.backend.clip_metadata).
-_AIPROD_JOB = re.compile(r"\baiprod job (\S+)")
-_AIPROD_PROFILE = re.compile(r"\bprofile (360p|720p|1080p)-(16x9|9x16|1x1)-(24|25|30)\b")
-_AIPROD_DURATION = re.compile(r"\bduration (\d+(?:\.\d+)?)\b")
 
 
 def parse_profile(text: str):
@@ -40,16 +36,18 @@ def parse_profile(text: str):
 
 def profile_from_tags(metadata: dict[str, str]):
     """(profile, target duration or None, job id) from AIPROD's tags in the file, or None without them."""
-    from aiprod_assets.planning.profiles import render_profile
+    from aiprod_assets.media.tags import aiprod_tags
+    from aiprod_assets.planning.profiles import profile_from_name
 
-    comment = metadata.get("comment", "")
-    job, profile = _AIPROD_JOB.search(comment), _AIPROD_PROFILE.search(comment)
-    if not (job and profile):
+    tags = aiprod_tags(metadata.get("comment", ""))
+    profile = profile_from_name(tags["profile"]) if tags else None
+    if profile is None:
         return None
-    resolution, aspect, fps = profile.groups()
-    duration = _AIPROD_DURATION.search(comment)
-    return (render_profile(resolution, aspect.replace("x", ":"), int(fps)),
-            float(duration.group(1)) if duration else None, job.group(1))
+    try:
+        duration = float(tags["duration"]) if "duration" in tags else None
+    except ValueError:
+        duration = None
+    return profile, duration, tags["job"]
 
 
 def load_shot(path: Path) -> Shot:

@@ -70,9 +70,11 @@ def billed_prior(row: pd.Series | dict, prior: float, pricing: PricingTable) -> 
 def model_frame(ledger: pd.DataFrame, coefficients: dict[str, Any], pricing: PricingTable) -> pd.DataFrame:
     """The ledger with each job's prior (p) and billed prior (pb), the inputs of every form."""
     frame = ledger.copy()
-    priors = [prior_prediction(row, coefficients, pricing) for _, row in ledger.iterrows()]
-    frame["p"] = priors
-    frame["pb"] = [billed_prior(row, p, pricing) for (_, row), p in zip(ledger.iterrows(), priors)]
+    priors, billed = [], []
+    for _, row in ledger.iterrows():
+        priors.append(prior_prediction(row, coefficients, pricing))
+        billed.append(billed_prior(row, priors[-1], pricing))
+    frame["p"], frame["pb"] = priors, billed
     if "prior_usd" not in frame:
         frame["prior_usd"] = np.nan
     return frame
@@ -200,10 +202,10 @@ def _backend_fit(model: CostModel | None, backend: str) -> tuple[str, dict[str, 
 
 
 def calibrated_usd(model: CostModel | None, backend: str, prior_usd: float, complexity: float,
-                   resolution: str, billed_prior_usd: float | None = None) -> float:
-    """What the calibrated model predicts for one job whose prior (and billed prior) is given."""
+                   resolution: str) -> float:
+    """What the calibrated model predicts for one job of ours: its prior already priced the billed seconds."""
     form, fitted = _backend_fit(model, backend)
-    row = pd.DataFrame({"p": [prior_usd], "pb": [billed_prior_usd if billed_prior_usd is not None else prior_usd],
+    row = pd.DataFrame({"p": [prior_usd], "pb": [prior_usd],
                         "complexity": [complexity], "resolution": [resolution]})
     return float(predict_form(form, fitted, row)[0])
 

@@ -18,6 +18,11 @@ DEVICE_PROFILE_KEY = artefact_key("device_profile", None)
 _measured_here: dict[tuple[str, str], DeviceProfile] = {}
 
 
+def describe(profile: DeviceProfile) -> str:
+    return (f"{profile.device}: {profile.seconds_per_clip:.3f} s per clip + {profile.seconds_per_frame * 1000:.2f} ms "
+            f"per frame + {profile.seconds_per_megapixel_frame * 1000:.2f} ms per megapixel-frame")
+
+
 def fits(profile: DeviceProfile | None, device_name: str) -> bool:
     return profile is not None and profile.device == device_name and profile.renderer_version == PREVIZ_VERSION
 
@@ -39,8 +44,6 @@ def current_device_profile(store: Store, device_name: str, measure: Callable[[],
     profile = _measured_here.get((device_name, PREVIZ_VERSION))
     if profile is None:
         profile = remember(measure())
-        on_event(f"device profile of {device_name} measured: {profile.seconds_per_clip:.3f} s per clip + "
-                 f"{profile.seconds_per_frame * 1000:.2f} ms per frame + "
-                 f"{profile.seconds_per_megapixel_frame * 1000:.2f} ms per megapixel-frame")
+        on_event(f"device profile measured: {describe(profile)}")
     store.put_bytes(DEVICE_PROFILE_KEY, pretty_json(profile).encode("utf-8"))
     return profile

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from aiprod_assets.contracts import DeviceProfile
-from aiprod_assets.costing.device import remember
+from aiprod_assets.costing.device import describe, remember
 from aiprod_assets.metadata_values import readable_metadata
 from aiprod_assets.planning.profiles import render_profile
 from aiprod_assets.rendering.previz.timing import measure_device_profile
@@ -24,9 +24,7 @@ def device_profile(context: dg.AssetExecutionContext, gpu: TorchDevice) -> dg.Ou
     timed in a few seconds of sample renders. cost_estimate prices previz with it (and measures it itself
     when it is missing or from another device); materialize it again after changing the machine."""
     profile = remember(measure_on(gpu))
-    context.log.info(f"{profile.device}: {profile.seconds_per_clip:.3f} s per clip, "
-                     f"{profile.seconds_per_frame * 1000:.2f} ms per frame, "
-                     f"{profile.seconds_per_megapixel_frame * 1000:.2f} ms per megapixel-frame")
+    context.log.info(describe(profile))
     return dg.Output(profile, metadata=readable_metadata({
         "device": profile.device,
         "encoder": profile.encoder,

@@ -19,7 +19,6 @@ Fits minimise relative error (rows weighted by 1/p^2, so a big job does not outv
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -106,12 +105,11 @@ def _columns(frame: pd.DataFrame, with_actual: bool = True):
             frame["resolution"].to_numpy(str), y)
 
 
-def one_step_errors(form: str, frame: pd.DataFrame, start: int, block: int = 5,
-                    fit: Callable[[str, pd.DataFrame], dict[str, float]] = fit_form) -> np.ndarray:
+def one_step_errors(form: str, frame: pd.DataFrame, start: int, block: int = 5) -> np.ndarray:
     """Relative errors (actual - predicted) / predicted of ``form`` refitted on every job before each block."""
     errors = []
     for origin in range(start, len(frame), block):
         ahead = frame.iloc[origin:origin + block]
-        predicted = predict_form(form, fit(form, frame.iloc[:origin]), ahead)
+        predicted = predict_form(form, fit_form(form, frame.iloc[:origin]), ahead)
         errors.extend((ahead["actual_usd"].to_numpy(float) - predicted) / predicted)
     return np.array(errors)

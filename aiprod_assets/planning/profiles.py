@@ -15,6 +15,17 @@ def _even(value: float) -> int:
     return int(round(value / 2) * 2)
 
 
+def profile_from_name(name: str) -> RenderProfile | None:
+    """The profile a name of ``render_profile``'s (``720p-16x9-30``) stands for; None for any other text."""
+    parts = name.split("-")
+    if len(parts) != 3 or parts[0] not in _SHORT_EDGE or not parts[2].isdigit():
+        return None
+    try:
+        return render_profile(parts[0], parts[1].replace("x", ":"), int(parts[2]))
+    except ValueError:  # an aspect ratio that is not two numbers
+        return None
+
+
 def render_profile(resolution: str = "1080p", aspect_ratio: str = "16:9", fps: int = 30) -> RenderProfile:
     short = _SHORT_EDGE[resolution]
     num, den = (int(x) for x in aspect_ratio.split(":"))

@@ -27,11 +27,11 @@ def expectations_digest(expect: Expectations) -> str:
     return digest_of(body)[:16]
 
 
-def cached_checks(store: Store, path: str | Path, expect: Expectations, sha256: str | None = None,
+def cached_checks(store: Store, path: str | Path, expect: Expectations,
                   check: Callable[[str | Path, Expectations], list[CheckResult]] = check_file) -> list[CheckResult]:
     """The technical checks of the file at ``path``: kept ones when these bytes were judged against the same
     expectations before, else measured now and kept."""
-    digest = sha256 or file_sha256(path)
+    digest = file_sha256(path)
     wanted = expectations_digest(expect)
     key = qa_cache_key(digest, wanted)
     try:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Protocol
 
 from aiprod_assets.contracts import RenderProfile, Shot
+from aiprod_assets.media.tags import aiprod_comment
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,7 @@ def clip_metadata(job_id: str, shot: Shot, backend_version: str, profile_name: s
     """The title and comment every clip carries, naming its job, render profile and shot (`aiprod qa` reads
     the profile back from them)."""
     title = f"{job_id} {shot.shot_id}"
-    comment = (f"aiprod job {job_id} profile {profile_name} shot {shot.shot_id} backend {backend_version} "
-               f"spec {shot.spec_hash}")
+    comment = aiprod_comment(job_id, profile_name, shot=shot.shot_id, backend=backend_version, spec=shot.spec_hash)
     return title, comment
 
 

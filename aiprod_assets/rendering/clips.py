@@ -7,13 +7,18 @@ atomically, so a crash at any moment leaves either a finished clip or a re-rende
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiprod_assets.canonical import compute_spec_hash, file_sha256, pretty_json, seed_of
+from aiprod_assets.canonical import (
+    compute_spec_hash,
+    file_sha256,
+    pretty_json,
+    seed_of,
+    stream_sha256,
+)
 from aiprod_assets.contracts import ClipRecord, PricingTable, QAAttempt, Shot, ShotList
 from aiprod_assets.costing.pricing import api_usd_per_second, gpu_usd_per_second
 from aiprod_assets.costing.reservation import BudgetReservation
@@ -94,10 +99,14 @@ class ClipRenderer:
                     continue
                 clip = clip_key(self.job_id, shot.shot_id, spec_hash)
                 if (record.spec_hash == spec_hash and self.store.exists(clip)
-                        and hashlib.sha256(self.store.get_bytes(clip)).hexdigest() == record.sha256):
+                        and self._stored_sha256(clip) == record.sha256):
                     # Its cost stays on the record: the job paid it once, when the clip was made.
                     return record.model_copy(update={"reused": True})
         return None
+
+    def _stored_sha256(self, key: str) -> str:
+        with self.store.open_read(key) as stored:
+            return stream_sha256(stored)
 
     def device_cost(self, seconds: float, device: str) -> float:
         gpu = "CPU" if device.startswith("cpu") else self.gpu_model

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aiprod_assets.canonical import digest_of, file_sha256, sha256_hex
+from aiprod_assets.canonical import digest_of, file_sha256, stream_sha256
 from aiprod_assets.contracts import ClipRecord, FinalCut, RenderProfile, Shot, ShotList
 from aiprod_assets.layout import (
     CorruptRecord,
@@ -21,6 +21,7 @@ from aiprod_assets.layout import (
 from aiprod_assets.media.decode import audio_samples, video_frames
 from aiprod_assets.media.encode import ClipWriter
 from aiprod_assets.media.loudness import normalize_loudness
+from aiprod_assets.media.tags import aiprod_comment
 from aiprod_assets.qa.cuts import count_segments, small_luma_frames
 from aiprod_assets.qa.technical import Expectations, check_file
 
@@ -90,7 +91,8 @@ def reusable_cut(store: Store, job_id: str, inputs: str) -> FinalCut | None:
     key = final_cut_key(job_id)
     if made is None or made.inputs_digest != inputs or not store.exists(key):
         return None
-    return made if sha256_hex(store.get_bytes(key)) == made.sha256 else None
+    with store.open_read(key) as stored:
+        return made if stream_sha256(stored) == made.sha256 else None
 
 
 def make_final_cut(store: Store, job_id: str, shot_list: ShotList, clips: list[ClipRecord], title: str,
@@ -107,8 +109,8 @@ def make_final_cut(store: Store, job_id: str, shot_list: ShotList, clips: list[C
         out = Path(tmp) / "final_cut.mp4"
         frames = assemble_final_cut(
             [(s, by_shot[s.shot_id]) for s in shot_list.shots], profile, out, title=title,
-            comment=(f"aiprod job {job_id} profile {profile.name} duration {shot_list.total_frames / profile.fps:.3f} "
-                     f"final cut of {len(shot_list.shots)} shots"),
+            comment=aiprod_comment(job_id, profile.name, duration=f"{shot_list.total_frames / profile.fps:.3f}",
+                                   shots=len(shot_list.shots)),
             encoder=encoder)
         checks = check_file(out, Expectations(profile, target_duration_sec=shot_list.total_frames / profile.fps))
         segments, starts = count_segments(small_luma_frames(out), shot_list.shots,
