@@ -97,6 +97,16 @@ class Complexity(Model):
     implied_scenes: int
 
 
+class ModerationFlag(Model):
+    """A soft moderation category the text falls in (hard ones are refused at intake)."""
+
+    category: str
+    severity: Literal["hard", "soft"]
+    field: str
+    evidence: str
+    source: str = "local rules"
+
+
 class SanitizedInput(Artefact):
     job_id: str
     brief_sha256: str
@@ -104,6 +114,7 @@ class SanitizedInput(Artefact):
     complexity: Complexity
     route: Route
     notes: list[str] = Field(default_factory=list)
+    moderation: list[ModerationFlag] = Field(default_factory=list)
 
 
 # --- planning ---------------------------------------------------------------
@@ -161,6 +172,8 @@ class ModelAnswer(Model):
     text: str | None
     input_tokens: int = 0
     output_tokens: int = 0
+    # Harm categories the model's own safety verdict rated medium or high, or blocked on.
+    safety: list[str] = Field(default_factory=list)
 
 
 class ProductionManifest(Artefact):
@@ -175,6 +188,8 @@ class ProductionManifest(Artefact):
     fps: int
     scenes: list[Scene]
     consistency: ConsistencyMarkers
+    # The planner model's safety verdict on the brief, as soft moderation flags.
+    safety: list[ModerationFlag] = Field(default_factory=list)
 
 
 class RenderProfile(Model):
@@ -233,6 +248,11 @@ class ShotList(Artefact):
     profile: RenderProfile
     shots: list[Shot]
     total_frames: int
+    # Soft flags on the brief, the shot prompts and the planner's safety verdict: a person must approve
+    # before any paid backend renders this job.
+    moderation: list[ModerationFlag] = Field(default_factory=list)
+    # The review edit this version includes (event id), or "" for the planner's own.
+    review_version: str = ""
 
 
 # --- costing ----------------------------------------------------------------
@@ -329,6 +349,8 @@ class RenderedClips(Artefact):
     device: str
     clips: list[ClipRecord]
     total_cost_usd: float
+    # Paid backends were held back until a reviewer releases the job (moderation): previz stood in.
+    paid_render_held: bool = False
 
 
 class CheckResult(Model):
@@ -415,6 +437,25 @@ class FinalCut(Artefact):
     inputs_digest: str = ""
     segments_detected: int = 0
     segment_starts: list[int] = Field(default_factory=list)
+
+
+ApprovalMode = Literal["required", "auto_when_passed", "none"]
+APPROVAL_MODES: tuple[str, ...] = get_args(ApprovalMode)
+
+
+class SupervisorApproval(Artefact):
+    """Who let this cut go to delivery: a person's decision, or the policy when none was needed."""
+
+    job_id: str
+    cut_sha256: str
+    granted_by: Literal["person", "policy"]
+    policy: ApprovalMode
+    decision_id: str = ""
+    approver: str = ""
+    role: str = ""
+    decided_at: str = ""
+    comment: str = ""
+    reasons_required: list[str] = Field(default_factory=list)
 
 
 # How long a deliverable's signed URL lives: GCS's V4 maximum, 7 days.
@@ -576,6 +617,7 @@ JOB_ASSETS: dict[str, type[Artefact]] = {
     "technical_qa_report": TechnicalQAReport,
     "semantic_qa_report": SemanticQAReport,
     "final_cut": FinalCut,
+    "supervisor_approval": SupervisorApproval,
     "delivery_manifest": DeliveryManifest,
 }
 COST_ASSETS: dict[str, type[Artefact]] = {

@@ -14,19 +14,21 @@ from aiprod_assets.planning import assets as planning_assets
 from aiprod_assets.qa import assets as qa_assets
 from aiprod_assets.rendering import assets as rendering_assets
 from aiprod_assets.retry_policies import TRANSIENT_RETRY
+from aiprod_assets.review import assets as review_assets
 from aiprod_assets.warning_filters import quiet_dagster_notices
 from resources.artifact_store import ArtifactStore
 from resources.deployment import deployment_resources
 from resources.gpu import TorchDevice
 from resources.json_io_manager import JsonIOManager
 from resources.store_factory import make_store
+from sensors.approval_sensor import approval_sensor
 from sensors.brief_sensor import brief_upload_sensor
 from sensors.dead_runs import dead_run_sensor
 
 quiet_dagster_notices()
 
 job_assets = dg.load_assets_from_modules(
-    [intake_assets, planning_assets, costing_assets, rendering_assets, qa_assets, delivery_assets])
+    [intake_assets, planning_assets, costing_assets, rendering_assets, qa_assets, review_assets, delivery_assets])
 
 governance_assets = dg.load_assets_from_modules([model_assets, device_assets])
 
@@ -55,7 +57,7 @@ def build_definitions(store: ArtifactStore | None = None, **overrides) -> dg.Def
         assets=[*job_assets, *governance_assets],
         jobs=[production_job, model_assets.pricing_refresh_job, model_assets.recalibration_job],
         schedules=[model_assets.pricing_refresh_schedule, model_assets.recalibration_schedule],
-        sensors=[brief_upload_sensor, dead_run_sensor],
+        sensors=[brief_upload_sensor, dead_run_sensor, approval_sensor],
         resources=resources,
     )
 

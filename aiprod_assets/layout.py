@@ -212,3 +212,41 @@ def cost_model_key(version: str) -> str:
 
 def audit_key(job_id: str) -> str:
     return f"cost/audit/{check_job_id(job_id)}.jsonl"
+
+
+# --- review ---------------------------------------------------------------------
+
+REVIEWERS = "review/users"
+REVIEW_INBOX = "review/inbox"
+
+
+def reviewer_key(token_sha256: str) -> str:
+    """A reviewer, found by the sha256 of their token (the token itself is never stored)."""
+    return f"{REVIEWERS}/{check_key(token_sha256)}.json"
+
+
+def review_events_prefix(job_id: str) -> str:
+    return f"{job_folder(job_id)}/review/events/"
+
+
+def review_event_key(job_id: str, event_id: str) -> str:
+    """One object per event, never rewritten: many writers on GCS need no read-modify-write."""
+    return f"{review_events_prefix(job_id)}{check_key(event_id)}.json"
+
+
+def live_events_prefix(job_id: str) -> str:
+    return f"{job_folder(job_id)}/review/live/"
+
+
+def live_event_key(job_id: str, event_id: str) -> str:
+    """Render progress and preview frames, for reviewers watching the job."""
+    return f"{live_events_prefix(job_id)}{check_key(event_id)}.json"
+
+
+def keyframe_key(job_id: str, spec_hash: str) -> str:
+    return f"{job_folder(job_id)}/review/keyframes/{check_key(spec_hash[:16])}.jpg"
+
+
+def inbox_key(event_id: str, job_id: str) -> str:
+    """A pointer to a decision or an edit, so the approval sensor lists one folder, not every job's."""
+    return f"{REVIEW_INBOX}/{check_key(event_id)}--{check_job_id(job_id)}.json"

@@ -4,6 +4,7 @@ Only variable *names* go into the resources (``dg.EnvVar``); Dagster reads the s
 run time. A backend switched on without its key fails here, naming the variable to set.
 
   AIPROD_BACKENDS       comma list, first is the default: previz (default), veo, runway, replicate
+  AIPROD_APPROVAL       auto_when_passed (default), required or none: who signs off a cut before delivery
   AIPROD_PLANNER        local (default) or gemini            AIPROD_VISION_JUDGE   none (default) or gemini
   GOOGLE_API_KEY        Veo on Vertex AI (express mode), or GOOGLE_CLOUD_PROJECT with application-default credentials
   RUNWAYML_API_SECRET   Runway                               REPLICATE_API_TOKEN   Replicate
@@ -17,6 +18,7 @@ from collections.abc import Mapping
 import dagster as dg
 
 from aiprod_assets.backends import KNOWN_BACKENDS
+from aiprod_assets.contracts import APPROVAL_MODES
 from resources.creative_director import GeminiCreativeDirector, LocalCreativeDirector
 from resources.gpu import TorchDevice
 from resources.policy import ProductionPolicy
@@ -78,9 +80,12 @@ def deployment_resources(gpu: TorchDevice, env: Mapping[str, str] | None = None)
         raise DeploymentError(f"AIPROD_PLANNER: {planner!r} not allowed; local or gemini")
     if judge not in ("none", "gemini"):
         raise DeploymentError(f"AIPROD_VISION_JUDGE: {judge!r} not allowed; none or gemini")
+    approval = env.get("AIPROD_APPROVAL", "auto_when_passed")
+    if approval not in APPROVAL_MODES:
+        raise DeploymentError(f"AIPROD_APPROVAL: {approval!r} not allowed; {', '.join(APPROVAL_MODES)}")
     gemini = _endpoint("gemini", env)
     return {
-        "policy": ProductionPolicy(enabled_backends=backends),
+        "policy": ProductionPolicy(enabled_backends=backends, approval=approval),
         "render_backends": RenderBackends(gpu=gpu, **providers),
         "creative_director": (GeminiCreativeDirector(api_key=_key("gemini", env, "the Gemini planner"),
                                                      **gemini)

@@ -29,7 +29,29 @@ def ask_for_json(client, model: str, turns: list[tuple[str, object]], schema: di
                                            temperature=temperature))
     usage = response.usage_metadata
     return ModelAnswer(text=response.text, input_tokens=(usage.prompt_token_count or 0) if usage else 0,
-                       output_tokens=(usage.candidates_token_count or 0) if usage else 0)
+                       output_tokens=(usage.candidates_token_count or 0) if usage else 0,
+                       safety=safety_verdict(response))
+
+
+def _name(value) -> str:
+    return str(getattr(value, "name", value) or "")
+
+
+def safety_verdict(response) -> list[str]:
+    """The harm categories Gemini rated MEDIUM or HIGH, or blocked, on the prompt or the answer."""
+    flagged = []
+    feedback = getattr(response, "prompt_feedback", None)
+    ratings = list(getattr(feedback, "safety_ratings", None) or [])
+    for candidate in getattr(response, "candidates", None) or []:
+        ratings += list(candidate.safety_ratings or [])
+    for rating in ratings:
+        if rating.blocked or _name(rating.probability) in ("MEDIUM", "HIGH"):
+            category = _name(rating.category).removeprefix("HARM_CATEGORY_").lower().replace("_", " ")
+            if category and category not in flagged:
+                flagged.append(category)
+    if feedback is not None and getattr(feedback, "block_reason", None):
+        flagged.append(f"blocked: {_name(feedback.block_reason).lower()}")
+    return flagged
 
 
 def with_backoff(call, attempts: int = 4, sleep=None):

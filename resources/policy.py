@@ -26,6 +26,11 @@ class ProductionPolicy(dg.ConfigurableResource):
     brief_max_bytes: int = Field(default=256 * 1024, ge=1024, description="largest brief accepted, in bytes")
     briefs_per_tick: int = Field(default=50, ge=1, description="briefs the upload sensor handles per tick")
     backtest_min_jobs: int = Field(default=30, ge=1, description="fewer backtested jobs than this only warns")
+    approval: Literal["required", "auto_when_passed", "none"] = Field(
+        default="auto_when_passed",
+        description="when a person must approve the cut before delivery: always (required), only when QA "
+                    "failures were accepted or moderation flagged the job (auto_when_passed), or only for "
+                    "moderation flags (none)")
     budget_on: Literal["estimate", "p90"] = Field(
         default="estimate", description="what the budget decision compares with the budget: the estimate, or its "
                                         "p90 (approve only what fits nine times in ten)")

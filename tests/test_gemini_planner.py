@@ -172,3 +172,19 @@ def test_the_token_cost_counts_against_the_budget_in_the_cost_certification():
     assert cost_certification(estimate, clips, orchestration_usd=0.005).within_budget
     over = cost_certification(estimate, clips, orchestration_usd=0.02)
     assert not over.within_budget and over.orchestration_usd == 0.02 and over.actual_usd == 0.99
+
+
+def test_geminis_safety_verdict_becomes_a_soft_moderation_flag_on_the_shot_list(store):
+    from aiprod_assets.planning.profiles import render_profile
+    from aiprod_assets.planning.shots import build_shot_list
+    from aiprod_assets.review.moderation_gate import shot_list_flags
+
+    ratings = [{"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "MEDIUM"},
+               {"category": "HARM_CATEGORY_HATE_SPEECH", "probability": "NEGLIGIBLE"}]
+    brief = sanitized_brief(job_id="gemini-safety")
+    with GeminiServer([VALID], safety_ratings=ratings) as server:
+        manifest = director(store, server).plan(brief)
+    assert [(f.category, f.severity) for f in manifest.safety] == [("dangerous content", "soft")]
+    shots = build_shot_list(manifest, render_profile("360p", "16:9", 24), "previz", "v")
+    flags = shot_list_flags(brief, manifest, shots)
+    assert [f.source for f in flags] == [f"{manifest.usage.model} safety verdict"]

@@ -21,7 +21,8 @@ def test_definitions_load_with_assets_grouped_by_stage():
     assert groups == {"brief": "intake", "sanitized_input": "intake", "production_manifest": "planning",
                       "shot_list": "planning", "cost_estimate": "costing", "rendered_clips": "rendering",
                       "final_cut": "rendering", "technical_qa_report": "qa", "semantic_qa_report": "qa",
-                      "delivery_manifest": "delivery", "pricing_table": "costing", "cost_ledger": "costing",
+                      "supervisor_approval": "review", "delivery_manifest": "delivery",
+                      "pricing_table": "costing", "cost_ledger": "costing",
                       "cost_model": "costing", "cost_model_backtest": "costing", "device_profile": "costing"}
     assert graph.get(dg.AssetKey("rendered_clips")).pools == {"gpu"}
     unpartitioned = {"pricing_table", "cost_ledger", "cost_model", "cost_model_backtest", "device_profile"}

@@ -8,6 +8,7 @@ import click
 from aiprod_assets.cli.cost_command import cost
 from aiprod_assets.cli.gcs_commands import bucket, deliver
 from aiprod_assets.cli.qa_command import qa
+from aiprod_assets.cli.review_commands import REVIEW_COMMANDS
 from aiprod_assets.job_ids import InvalidJobId, check_job_id
 
 
@@ -69,7 +70,12 @@ def run(brief_file: Path) -> None:
     """Run the whole job for BRIEF_FILE in this process, with progress."""
     from aiprod_assets.cli.local_env import LocalEnvironment
     from aiprod_assets.cli.progress import execute_with_progress
-    from aiprod_assets.cli.report import budget_refusal, failure_lines, job_summary
+    from aiprod_assets.cli.report import (
+        awaiting_line,
+        budget_refusal,
+        failure_lines,
+        job_summary,
+    )
     from aiprod_assets.intake.submission import accept
     from aiprod_assets.layout import artefact_key, job_folder
 
@@ -92,6 +98,11 @@ def run(brief_file: Path) -> None:
         click.secho(f"job {job_id} stopped (run {result.run_id}); its log, with stack traces, is in the Dagster UI; "
                     f"`aiprod run` again resumes it", fg="red", err=True)
         sys.exit(1)
+    awaiting = awaiting_line(env.store, job_id, result)
+    if awaiting:
+        # Not a failure: everything up to the cut is made, and delivery waits for a person.
+        click.secho(f"job {job_id}: {awaiting}", fg="yellow")
+        return
     click.echo(f"job {job_id}: delivered (run {result.run_id}); manifest "
                f"{env.store.uri(artefact_key('delivery_manifest', job_id))}")
 
@@ -102,6 +113,7 @@ def status(job_id: str) -> None:
     """Where JOB_ID stands: each stage's artefact, the last run, any rejection."""
     from aiprod_assets.cli.local_env import LocalEnvironment
     from aiprod_assets.cli.report import (
+        approval_lines,
         asset_states,
         job_summary,
         last_run,
@@ -130,6 +142,8 @@ def status(job_id: str) -> None:
             click.echo("  `aiprod run` with the same brief resumes it: finished clips are reused")
     for line in job_summary(env.store, job_id):
         click.echo(f"  {line}")
+    for line in approval_lines(env.store, job_id):
+        click.echo(line)
     if rejection is not None:
         click.secho("brief rejected:", fg="red")
         for line in rejection["how_to_fix"]:
@@ -137,6 +151,12 @@ def status(job_id: str) -> None:
 
 
 cli.add_command(qa)
+for command in REVIEW_COMMANDS:
+    cli.add_command(command)
 cli.add_command(cost)
 cli.add_command(bucket)
 cli.add_command(deliver)
+
+
+if __name__ == "__main__":
+    cli()

@@ -19,16 +19,19 @@ QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}
 
 
 def execute_with_progress(job: dg.JobDefinition, instance: dg.DagsterInstance, job_id: str,
-                          poll_sec: float = 0.2) -> dg.ExecuteInProcessResult:
+                          poll_sec: float = 0.2, asset_selection: list[dg.AssetKey] | None = None,
+                          tags: dict[str, str] | None = None) -> dg.ExecuteInProcessResult:
     run_id = str(uuid.uuid4())
-    steps = [node.name for node in job.graph.nodes]
+    steps = ([key.path[-1] for key in asset_selection] if asset_selection
+             else [node.name for node in job.graph.nodes])
     outcome: dict[str, object] = {}
 
     def work() -> None:
         try:
             outcome["result"] = job.execute_in_process(
                 instance=instance, partition_key=job_id, run_id=run_id, raise_on_error=False,
-                run_config=QUIET_RUN_CONFIG, tags={"aiprod/source": "cli", **this_process_tags()})
+                run_config=QUIET_RUN_CONFIG, asset_selection=asset_selection,
+                tags={"aiprod/source": "cli", **(tags or {}), **this_process_tags()})
         except BaseException as err:  # re-raised in the caller's thread
             outcome["error"] = err
 

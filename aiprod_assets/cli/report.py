@@ -142,3 +142,22 @@ def asset_states(instance: dg.DagsterInstance, store: ArtifactStore, job_id: str
 def last_run(instance: dg.DagsterInstance, job_id: str) -> dg.DagsterRun | None:
     runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/partition": job_id}), limit=1)
     return runs[0] if runs else None
+
+
+def awaiting_line(store: ArtifactStore, job_id: str, result: dg.ExecuteInProcessResult) -> str | None:
+    """Set when the run ended at the approval gate: what it waits for, who may approve and how."""
+    from aiprod_assets.review.status import review_status
+
+    made = {event.asset_key.path[-1] for event in result.get_asset_materialization_events() if event.asset_key}
+    if "delivery_manifest" in made:
+        return None
+    status = review_status(store, job_id)
+    if status.cut_sha256 is None or status.state == "delivered":
+        return None
+    return "\n  ".join([f"{status.state}; not delivered", *[line.strip() for line in status.lines(job_id)[1:]]])
+
+
+def approval_lines(store: ArtifactStore, job_id: str) -> list[str]:
+    from aiprod_assets.review.status import review_status
+
+    return review_status(store, job_id).lines(job_id)

@@ -15,11 +15,13 @@ from aiprod_assets.contracts import (
     ProductionManifest,
     RenderedClips,
     SemanticQAReport,
+    SupervisorApproval,
     TechnicalQAReport,
 )
 from aiprod_assets.costing.audit import read_audit_trail
 from aiprod_assets.delivery.manifest import build_manifest
 from aiprod_assets.layout import (
+    artefact_key,
     audit_key,
     clip_key,
     contact_sheet_key,
@@ -30,6 +32,7 @@ from aiprod_assets.layout import (
 from aiprod_assets.metadata_values import readable_metadata
 from aiprod_assets.partitions import jobs_partitions
 from aiprod_assets.qa.report_html import render_qa_report
+from aiprod_assets.review.live import LiveFeed
 from resources.artifact_store import ArtifactStore
 
 # Every asset of the job made before this one.
@@ -58,8 +61,9 @@ def _lineage(context: dg.AssetExecutionContext, job_id: str) -> dict[str, str]:
 def delivery_manifest(context: dg.AssetExecutionContext, final_cut: FinalCut, rendered_clips: RenderedClips,
                       cost_estimate: CostEstimate, technical_qa_report: TechnicalQAReport,
                       semantic_qa_report: SemanticQAReport, production_manifest: ProductionManifest,
-                      store: ArtifactStore):
-    """Every deliverable with uri, sha256 and size (signed URLs where the store has them), cost certification, QA summary and lineage."""
+                      supervisor_approval: SupervisorApproval, store: ArtifactStore):
+    """Every deliverable with uri, sha256 and size (signed URLs where the store has them), cost certification, QA
+    summary, who approved the cut, and lineage."""
     job_id = context.partition_key
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -81,6 +85,8 @@ def delivery_manifest(context: dg.AssetExecutionContext, final_cut: FinalCut, re
                               semantic_qa_report, final_cut, _lineage(context, job_id),
                               store.uri(audit_key(job_id)), audit.events,
                               production_manifest.usage.orchestration_usd if production_manifest.usage else 0.0)
+    manifest.qa_summary["approved_by"] = supervisor_approval.approver or f"policy ({supervisor_approval.policy})"
+    LiveFeed(store, job_id).publish("delivered", manifest=store.uri(artefact_key("delivery_manifest", job_id)))
     return dg.Output(manifest, metadata=readable_metadata({
         "estimate_usd": manifest.cost.estimate_usd,
         "actual_usd": manifest.cost.actual_usd,

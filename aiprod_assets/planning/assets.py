@@ -13,6 +13,13 @@ from aiprod_assets.planning.director import plan_manifest
 from aiprod_assets.planning.model_director import PlannerFailed
 from aiprod_assets.planning.profiles import render_profile
 from aiprod_assets.planning.shots import build_shot_list
+from aiprod_assets.review.events import read_events
+from aiprod_assets.review.moderation_gate import shot_list_flags
+from aiprod_assets.review.shot_edits import (
+    apply_overrides,
+    last_edit_id,
+    overrides_after,
+)
 from resources.artifact_store import ArtifactStore
 from resources.creative_director import CreativeDirector
 from resources.policy import ProductionPolicy
@@ -41,12 +48,19 @@ def production_manifest(sanitized_input: SanitizedInput, creative_director: Crea
 
 @dg.asset(partitions_def=jobs_partitions, group_name="planning", kinds={"json"})
 def shot_list(context: dg.AssetExecutionContext, production_manifest: ProductionManifest,
-              sanitized_input: SanitizedInput, policy: ProductionPolicy) -> dg.Output[ShotList]:
-    """Shots with prompt, camera move, lighting, palette, seed and spec_hash, and the render profile."""
+              sanitized_input: SanitizedInput, policy: ProductionPolicy, store: ArtifactStore) -> dg.Output[ShotList]:
+    """Shots with prompt, camera move, lighting, palette, seed and spec_hash, and the render profile; reviewers'
+    shot edits applied, and the moderation flags on every prompt."""
     brief = sanitized_input.brief
     profile = render_profile(brief.resolution, brief.aspect_ratio, brief.fps)
     backend = requested_chain(brief.backends, policy.enabled_backends)[0]
-    shots = build_shot_list(production_manifest, profile, backend, backend_version(backend))
+    events = read_events(store, sanitized_input.job_id)
+    planned = build_shot_list(production_manifest, profile, backend, backend_version(backend))
+    shots = apply_overrides(planned, overrides_after(events), last_edit_id(events))
+    shots = shots.model_copy(update={"moderation": shot_list_flags(sanitized_input, production_manifest, shots)})
+    for flag in shots.moderation:
+        context.log.warning(f"moderation: {flag.category} in {flag.field} ({flag.source}): {flag.evidence!r}; "
+                            "a reviewer must approve before any paid backend renders")
     for shot in shots.shots:
         context.log.info(f"{shot.shot_id}: {shot.spec.duration_sec:.2f}s {shot.spec.camera_move}, "
                          f"{shot.spec.lighting}, seed {shot.seed}, spec {shot.spec_hash[:12]}")
@@ -55,4 +69,6 @@ def shot_list(context: dg.AssetExecutionContext, production_manifest: Production
         "total_frames": shots.total_frames,
         "profile": profile.name,
         "backend": backend,
+        "review_version": shots.review_version or "planned",
+        "moderation_flags": float(len(shots.moderation)),
     }))

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from aiprod_assets.contracts import (
     ModelAnswer,
+    ModerationFlag,
     PlannerUsage,
     ProductionManifest,
     SanitizedInput,
@@ -68,4 +69,7 @@ def plan_with_director(sanitized: SanitizedInput, director: ModelDirector, store
     usage = conversation.usage(director.model, director.usd_per_million_input_tokens,
                                director.usd_per_million_output_tokens)
     store_plan(store, key, version, plan, usage)
-    return manifest_from_plan(plan, sanitized, MODEL_PLANNER, version, usage, cache_hit=False)
+    manifest = manifest_from_plan(plan, sanitized, MODEL_PLANNER, version, usage, cache_hit=False)
+    return manifest.model_copy(update={"safety": [
+        ModerationFlag(category=category, severity="soft", field="brief", evidence=f"{director.model} safety rating",
+                       source=f"{director.model} safety verdict") for category in conversation.safety]})

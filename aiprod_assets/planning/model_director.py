@@ -26,6 +26,7 @@ class Conversation:
     answers: list[dict] = field(default_factory=list)
     input_tokens: int = 0
     output_tokens: int = 0
+    safety: list[str] = field(default_factory=list)
 
     def usage(self, model: str, usd_per_million_input: float, usd_per_million_output: float) -> PlannerUsage:
         usd = (self.input_tokens * usd_per_million_input + self.output_tokens * usd_per_million_output) / 1e6
@@ -46,6 +47,7 @@ def plan_with_model(sanitized: SanitizedInput, ask: Callable[[list[tuple[str, st
         answer = ask(list(conversation.turns))
         conversation.input_tokens += answer.input_tokens
         conversation.output_tokens += answer.output_tokens
+        conversation.safety += [c for c in answer.safety if c not in conversation.safety]
         try:
             plan = parse_plan(answer.text)
         except PlanInvalid as err:

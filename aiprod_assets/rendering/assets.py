@@ -28,6 +28,9 @@ from aiprod_assets.rendering.clips import ClipRenderer
 from aiprod_assets.rendering.contact_sheet import store_contact_sheet
 from aiprod_assets.rendering.final_cut import make_final_cut
 from aiprod_assets.rendering.retry import BackendsExhausted
+from aiprod_assets.review.events import read_events
+from aiprod_assets.review.live import LiveFeed
+from aiprod_assets.review.moderation_gate import backends_to_use
 from resources.artifact_store import ArtifactStore
 from resources.gpu import TorchDevice
 from resources.policy import ProductionPolicy
@@ -43,17 +46,22 @@ def rendered_clips(context: dg.AssetExecutionContext, shot_list: ShotList, cost_
     if not cost_estimate.chain:
         raise dg.Failure(f"job {job_id} has no approved backend chain: {cost_estimate.decision.reason}",
                          allow_retries=False)
+    names, held = backends_to_use(cost_estimate.chain, shot_list.moderation, read_events(store, job_id))
+    if held:
+        context.log.warning(f"moderation flags ({', '.join(sorted({f.category for f in shot_list.moderation}))}): "
+                            f"{', '.join(cost_estimate.chain)} held until a reviewer approves; previz renders now")
     try:
-        chain = build_chain(cost_estimate.chain, render_backends, store, on_event=context.log.info)
+        chain = build_chain(names, render_backends, store, on_event=context.log.info)
     except (KeyError, ValueError) as err:  # a backend this deployment has not configured: retrying cannot help
         raise dg.Failure(str(err), allow_retries=False) from err
-    primary = next(b for b in cost_estimate.per_backend if b.backend == cost_estimate.chain[0])
+    primary = next((b for b in cost_estimate.per_backend if b.backend == names[0]), None)
     budget = BudgetReservation(budget_usd=cost_estimate.decision.budget_usd,
-                               estimated_usd={item.shot_id: item.usd for item in primary.line_items},
+                               estimated_usd={item.shot_id: item.usd for item in primary.line_items} if primary else {},
                                audit=lambda kind, **details: append_audit(store, job_id, kind, **details))
     renderer = ClipRenderer(
         job_id=job_id, shot_list=shot_list, chain=chain, store=store, pricing=current_pricing(store, policy.pricing_file), gpu_model=policy.gpu_model,
         on_progress=context.log.info, max_attempts=policy.remediation_attempts, budget=budget,
+        live=LiveFeed(store, job_id),
         judge=lambda shot, path: judge_shot(path, shot, shot_list.profile, policy.semantic_threshold,
                                             technical_checks=lambda clip, expect: cached_checks(store, clip, expect)))
     try:
@@ -64,7 +72,7 @@ def rendered_clips(context: dg.AssetExecutionContext, shot_list: ShotList, cost_
         record_budget_stop(store, job_id, cost_estimate.decision.budget_usd, err)
         raise dg.Failure(str(err), metadata={"spent_usd": float(err.spent_usd)}, allow_retries=False) from err
     device = gpu.describe()
-    value = RenderedClips(job_id=job_id, device=device, clips=clips,
+    value = RenderedClips(job_id=job_id, device=device, clips=clips, paid_render_held=held,
                           total_cost_usd=round(sum(c.actual_cost_usd for c in clips), 8))
     sheet = store_contact_sheet(store, job_id, clips)
     return dg.Output(value, metadata=readable_metadata({
@@ -74,6 +82,7 @@ def rendered_clips(context: dg.AssetExecutionContext, shot_list: ShotList, cost_
         "clips_reused": sum(c.reused for c in clips),
         "remediation_renders": sum(max(0, len(c.qa_attempts) - 1) for c in clips),
         "provider_clips": sum(c.provider_task_id is not None for c in clips),
+        "paid_render_held": held,
         "device": device,
         # Dagster has no picture metadata type: the image sits in markdown, and the PNG's location beside it.
         "contact_sheet": dg.MetadataValue.md(

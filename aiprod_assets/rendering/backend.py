@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiprod_assets.contracts import RenderProfile, Shot
 from aiprod_assets.media.tags import aiprod_comment
@@ -18,6 +19,8 @@ class RenderRequest:
     out_path: Path
     # The spec_hash the clip will be stored under: remote backends key their provider tasks by it.
     spec_hash: str = ""
+    # Called with (frame index, yuv420p frame) by backends that draw frames here, for live previews.
+    on_frame: Callable[[int, Any], None] | None = None
 
 
 @dataclass(frozen=True)

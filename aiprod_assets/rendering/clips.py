@@ -33,6 +33,7 @@ from aiprod_assets.layout import (
 )
 from aiprod_assets.rendering.backend import RenderBackend, RenderRequest
 from aiprod_assets.rendering.retry import Attempt, render_with_fallback
+from aiprod_assets.review.live import LiveFeed
 
 
 def verify_clip(request: RenderRequest) -> None:
@@ -68,6 +69,8 @@ class ClipRenderer:
     judge: Callable[[Shot, Path], object] | None = None
     max_attempts: int = 1
     budget: BudgetReservation = field(default_factory=BudgetReservation)
+    # Reviewers watching: shot started, finished, failed, and preview frames (review/live.py).
+    live: LiveFeed | None = None
 
     def spec_hash_for(self, shot: Shot, backend: RenderBackend) -> str:
         return compute_spec_hash(shot.spec, shot.seed, backend.name, backend.version, self.shot_list.profile)
@@ -122,20 +125,28 @@ class ClipRenderer:
             return result.billed_seconds * api_usd_per_second(self.pricing, backend, resolution)
         return self.device_cost(result.render_seconds, result.device)
 
-    def render_shot(self, shot: Shot, workdir: Path, chain: list[RenderBackend] | None = None) -> tuple[ClipRecord, Path]:
+    def render_shot(self, shot: Shot, workdir: Path, chain: list[RenderBackend] | None = None,
+                    qa_attempt: int = 1) -> tuple[ClipRecord, Path]:
         requests: dict[str, RenderRequest] = {}
 
         def request_for(backend: RenderBackend) -> RenderRequest:
             out = workdir / f"{shot.shot_id}-{backend.name}.mp4"
             out.unlink(missing_ok=True)
-            requests[backend.name] = RenderRequest(job_id=self.job_id, shot=shot, profile=self.shot_list.profile,
-                                                   out_path=out, spec_hash=self.spec_hash_for(shot, backend))
+            if self.live:
+                self.live.publish("shot_started", shot_id=shot.shot_id, backend=backend.name, attempt=qa_attempt)
+            requests[backend.name] = RenderRequest(
+                job_id=self.job_id, shot=shot, profile=self.shot_list.profile, out_path=out,
+                spec_hash=self.spec_hash_for(shot, backend),
+                on_frame=self.live.frame_hook(shot.shot_id, qa_attempt) if self.live else None)
             return requests[backend.name]
 
         def report(attempt: Attempt) -> None:
             if attempt.error:
                 self.on_progress(f"shot {shot.shot_id}: {attempt.backend} attempt {attempt.number} failed: "
                                  f"{attempt.error}")
+                if self.live:
+                    self.live.publish("shot_failed", shot_id=shot.shot_id, backend=attempt.backend,
+                                      attempt=attempt.number, error=str(attempt.error)[:300])
 
         kwargs = {"sleep": self.sleep} if self.sleep else {}
         chain = chain or self.chain
@@ -174,7 +185,7 @@ class ClipRenderer:
                 attempts[-1].note = self.budget.refuse_remediation(shot.shot_id, cost_each)
                 break
             variant = self.variant(shot, attempt)
-            record, local = self.render_shot(variant, workdir, self.chain_for(attempt))
+            record, local = self.render_shot(variant, workdir, self.chain_for(attempt), qa_attempt=attempt)
             spent_on_shot += record.actual_cost_usd
             cost_each = spent_on_shot / attempt  # what one more render of this shot is likely to cost
             verdict = self.judge(variant, local) if self.judge else None
@@ -209,5 +220,9 @@ class ClipRenderer:
                 else:
                     self.budget.carry(record.actual_cost_usd)
                     self.on_progress(f"shot {n}/{total} {shot.shot_id}: reused {record.uri}")
+                if self.live:
+                    self.live.publish("shot_finished", shot_id=shot.shot_id, backend=record.backend,
+                                      spec_hash=record.spec_hash, reused=record.reused, attempts=record.attempts,
+                                      render_seconds=record.render_seconds, cost_usd=record.actual_cost_usd)
                 records.append(record)
         return records

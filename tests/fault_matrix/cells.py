@@ -8,7 +8,7 @@ asserts it in a real Dagster run, and docs/fault_matrix.md is generated from thi
 from dataclasses import dataclass
 
 JOB_ORDER = ("brief", "sanitized_input", "production_manifest", "shot_list", "cost_estimate", "rendered_clips",
-             "technical_qa_report", "semantic_qa_report", "final_cut", "delivery_manifest")
+             "technical_qa_report", "semantic_qa_report", "final_cut", "supervisor_approval", "delivery_manifest")
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ def upto(name: str) -> tuple[str, ...]:
     return JOB_ORDER[:JOB_ORDER.index(name) + 1]
 
 
-AFTER_RENDER = ("technical_qa_report", "semantic_qa_report", "final_cut", "delivery_manifest")
+AFTER_RENDER = ("technical_qa_report", "semantic_qa_report", "final_cut", "supervisor_approval", "delivery_manifest")
 EDGES = {e.name: e for e in (
     Edge("INIT->ANALYSIS", "full", upto("brief"), ("sanitized_input",), "brief"),
     Edge("ANALYSIS->CREATIVE_DIRECTION", "full", upto("sanitized_input"), ("production_manifest",), "sanitized_input"),
@@ -40,8 +40,8 @@ EDGES = {e.name: e for e in (
          "rendered_clips"),
     Edge("QA_TECHNICAL->QA_SEMANTIC", "full", upto("technical_qa_report"), ("semantic_qa_report",),
          "rendered_clips"),
-    Edge("QA_SEMANTIC->FINALIZE", "full", upto("semantic_qa_report"), ("final_cut", "delivery_manifest"),
-         "semantic_qa_report"),
+    Edge("QA_SEMANTIC->FINALIZE", "full", upto("semantic_qa_report"), ("final_cut", "supervisor_approval",
+                                                                              "delivery_manifest"), "semantic_qa_report"),
     Edge("QA_TECHNICAL->ERROR", "full", upto("rendered_clips"), AFTER_RENDER, "rendered_clips", gate="technical"),
     Edge("QA_SEMANTIC->ERROR", "full", upto("rendered_clips"), AFTER_RENDER, "rendered_clips", gate="semantic"),
     # Resume after a failure: a run stopped at the technical QA gate (a tampered clip), then the whole job again.

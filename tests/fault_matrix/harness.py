@@ -98,7 +98,7 @@ def make_baseline(root: Path, kind: str) -> tuple[str, dict]:
 # Fields that differ between two equal runs: where they ran, when, how long, what the device time cost, and
 # digests of the encoded bytes (a re-encode of the same pictures is not byte-identical).
 VOLATILE = {"uri", "source", "render_seconds", "actual_cost_usd", "total_cost_usd", "delivered_at", "lineage",
-            "inputs_digest",
+            "inputs_digest", "cut_sha256",
             "device", "sha256", "size_bytes", "signed_url", "expires_at", "measured", "timecode_sec", "cost",
             "cost_usd", "audit_uri", "provider_task_id", "reused", "attempts", "qa_attempts", "value", "score",
             "metrics", "reasons", "content", "semantic_score"}

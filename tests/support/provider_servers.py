@@ -233,9 +233,10 @@ class GeminiServer(LocalServer):
     """The Gemini API's generateContent: answers in order (the last one repeats), with token counts;
     an answer given as (status, headers) is that HTTP error instead."""
 
-    def __init__(self, answers: list):
+    def __init__(self, answers: list, safety_ratings: list[dict] | None = None):
         super().__init__()
         self.answers = list(answers)
+        self.safety_ratings = safety_ratings
         self.requests: list[dict] = []
         self.keys: list[str] = []
 
@@ -249,7 +250,9 @@ class GeminiServer(LocalServer):
             status, headers = answer
             return status, headers, {"error": {"code": status, "message": f"scripted {status}",
                                                "status": "UNAVAILABLE"}}
-        return 200, {}, {"candidates": [{"content": {"role": "model", "parts": [{"text": answer}]},
-                                         "finishReason": "STOP"}],
+        candidate = {"content": {"role": "model", "parts": [{"text": answer}]}, "finishReason": "STOP"}
+        if self.safety_ratings is not None:
+            candidate["safetyRatings"] = self.safety_ratings
+        return 200, {}, {"candidates": [candidate],
                          "usageMetadata": {"promptTokenCount": 1200, "candidatesTokenCount": 400,
                                            "totalTokenCount": 1600}}

@@ -21,7 +21,7 @@ class PrevizBackend:
 
         try:
             seconds = render_previz_clip(request.job_id, request.shot, request.profile, Path(request.out_path),
-                                         self.device)
+                                         self.device, on_frame=request.on_frame)
         except RuntimeError as err:
             if "out of memory" in str(err).lower():
                 raise RetryableRenderError(f"CUDA out of memory on {self.device}") from err

@@ -17,7 +17,8 @@ from aiprod_assets.rendering.previz.scene import PrevizScene
 FRAMES_AHEAD = 4
 
 
-def render_previz_clip(job_id: str, shot: Shot, profile: RenderProfile, out_path: Path, device) -> float:
+def render_previz_clip(job_id: str, shot: Shot, profile: RenderProfile, out_path: Path, device,
+                       on_frame=None) -> float:
     """Draw and encode the shot to ``out_path``; return the seconds it took."""
     started = time.perf_counter()
     title, comment = clip_metadata(job_id, shot, PREVIZ_VERSION, profile.name)
@@ -41,6 +42,8 @@ def render_previz_clip(job_id: str, shot: Shot, profile: RenderProfile, out_path
     audio = audio_bed(shot.spec, profile, shot.seed)
     with ClipWriter(out_path, profile, title, comment, audio, encoder=choose_encoder(device.type)) as writer:
         while (frame := frames.get()) is not None:
+            if on_frame is not None:
+                on_frame(writer.frames_written, frame)
             writer.write_video(frame)
         drawer.join()
         if failure:

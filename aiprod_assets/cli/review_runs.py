@@ -1,0 +1,68 @@
+"""One tick of the approval sensor, run here: with no Dagster daemon on this machine, the CLI and the
+review app start what a decision or an edit calls for themselves, with the sensor's own run keys."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import dagster as dg
+
+from aiprod_assets.cli.progress import execute_with_progress
+from aiprod_assets.paths import dagster_home
+from sensors.approval_sensor import approval_sensor
+
+_CURSOR_FILE = "aiprod-approval-sensor.cursor"
+_ONE_TICK_AT_A_TIME = threading.Lock()
+
+
+def _already_ran(instance: dg.DagsterInstance, run_key: str) -> bool:
+    return bool(instance.get_run_records(dg.RunsFilter(tags={"dagster/run_key": run_key}), limit=1))
+
+
+def run_review_tick(env, say: Callable[[str], None] = print) -> list[dg.ExecuteInProcessResult]:
+    """Evaluate the approval sensor once and execute what it requests, each run once (by run key)."""
+    with _ONE_TICK_AT_A_TIME:
+        cursor_file = dagster_home() / _CURSOR_FILE
+        cursor = cursor_file.read_text().strip() if cursor_file.exists() else None
+        context = dg.build_sensor_context(instance=env.instance, cursor=cursor, resources={"store": env.store})
+        result = approval_sensor(context)
+        if not isinstance(result, dg.SensorResult):
+            return []
+        results = []
+        for request in result.run_requests or []:
+            if _already_ran(env.instance, request.run_key):
+                continue
+            say(f"{request.partition_key}: {request.tags.get('aiprod/source', 'review')}: running "
+                f"{', '.join(k.path[-1] for k in request.asset_selection)}")
+            results.append(execute_with_progress(
+                env.job, env.instance, request.partition_key, asset_selection=list(request.asset_selection),
+                tags={**request.tags, "dagster/run_key": request.run_key}))
+        if result.cursor:
+            cursor_file.write_text(result.cursor)
+        return results
+
+
+class LocalRunner:
+    """The approval sensor's ticks for the review app: woken by each decision or edit, and every few
+    seconds in case one came from elsewhere (the CLI, another app)."""
+
+    def __init__(self, env, interval_sec: float = 5.0, say: Callable[[str], None] = print):
+        self.env, self.interval_sec, self.say = env, interval_sec, say
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="aiprod-review-runs", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _loop(self) -> None:
+        while True:
+            self._wake.wait(self.interval_sec)
+            self._wake.clear()
+            try:
+                run_review_tick(self.env, self.say)
+            except Exception as err:  # a failed tick is tried again at the next one
+                self.say(f"approval tick failed: {type(err).__name__}: {err}")

@@ -1,0 +1,1 @@
+"""The review app: FastAPI over the artifact store, with a websocket per job for live updates."""
