@@ -150,6 +150,12 @@ def budget_stop_key(job_id: str) -> str:
     return job_file_key(job_id, "budget_stop.json")
 
 
+def delivered_inputs_key(job_id: str) -> str:
+    """What a delivered job was made from (brief, code, settings) and what it delivered: a re-run that finds
+    them unchanged has nothing to make."""
+    return job_file_key(job_id, "delivered_inputs.json")
+
+
 def planner_failure_key(job_id: str) -> str:
     return job_file_key(job_id, "planner_failure.json")
 
@@ -250,3 +256,8 @@ def keyframe_key(job_id: str, spec_hash: str) -> str:
 def inbox_key(event_id: str, job_id: str) -> str:
     """A pointer to a decision or an edit, so the approval sensor lists one folder, not every job's."""
     return f"{REVIEW_INBOX}/{check_key(event_id)}--{check_job_id(job_id)}.json"
+
+
+def qa_pictures_key(sha256: str, version: str) -> str:
+    """The sampled pictures semantic QA reads of one file's bytes, kept so no QA decodes the file twice."""
+    return f"cache/qa/{check_key(sha256)}-pictures-{check_key(version)}.npz"

@@ -26,6 +26,10 @@ class ProductionPolicy(dg.ConfigurableResource):
     brief_max_bytes: int = Field(default=256 * 1024, ge=1024, description="largest brief accepted, in bytes")
     briefs_per_tick: int = Field(default=50, ge=1, description="briefs the upload sensor handles per tick")
     backtest_min_jobs: int = Field(default=30, ge=1, description="fewer backtested jobs than this only warns")
+    provider_concurrency: dict[str, int] = Field(
+        default_factory=lambda: {"veo": 4, "runway": 4, "replicate": 4},
+        description="shots a remote provider renders at once for one job (its requests per minute are in "
+                    "render_backends); previz renders one shot at a time on the device")
     approval: Literal["required", "auto_when_passed", "none"] = Field(
         default="auto_when_passed",
         description="when a person must approve the cut before delivery: always (required), only when QA "

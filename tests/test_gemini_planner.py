@@ -184,7 +184,9 @@ def test_geminis_safety_verdict_becomes_a_soft_moderation_flag_on_the_shot_list(
     brief = sanitized_brief(job_id="gemini-safety")
     with GeminiServer([VALID], safety_ratings=ratings) as server:
         manifest = director(store, server).plan(brief)
+        again = director(store, server).plan(brief)
     assert [(f.category, f.severity) for f in manifest.safety] == [("dangerous content", "soft")]
+    assert again.cache_hit and again.safety == manifest.safety, "a cached plan keeps the verdict"
     shots = build_shot_list(manifest, render_profile("360p", "16:9", 24), "previz", "v")
     flags = shot_list_flags(brief, manifest, shots)
     assert [f.source for f in flags] == [f"{manifest.usage.model} safety verdict"]

@@ -92,7 +92,9 @@ def test_a_run_killed_while_polling_resumes_the_task_and_never_creates_twice(tmp
         assert server.calls["poll"] >= 3, first.communicate()[1][-3000:]
         first.send_signal(signal.SIGKILL)
         first.wait()
-        assert server.calls["create"] == 1
+        # Shots go to the provider at once (up to its concurrency): each in flight was created once.
+        in_flight = server.calls["create"]
+        assert in_flight >= 1
         with dg.instance_for_test(temp_dir=str(home)) as instance:
             killed = instance.get_runs(limit=1)[0]
             instance.report_run_failed(killed)  # what run monitoring does for a run whose process died
@@ -101,7 +103,8 @@ def test_a_run_killed_while_polling_resumes_the_task_and_never_creates_twice(tmp
         _, stderr = resumed.communicate(timeout=300)
     assert store.exists(f"jobs/{job_id}/rendered_clips.json"), stderr[-3000:]
     clips = json.loads(store.get_bytes(f"jobs/{job_id}/rendered_clips.json"))["clips"]
-    assert server.calls["create"] == len(clips)  # the first shot's task was resumed, not submitted again
+    assert server.calls["create"] == len(clips)  # the tasks in flight were resumed, not submitted again
+    resumed_ids = {f"task-{n}" for n in range(1, in_flight + 1)}
     first_shot = ProviderTasks.model_validate_json(store.get_bytes(f"providers/{job_id}/{clips[0]['shot_id']}.json"))
-    assert [(t.task_id, t.status) for t in first_shot.tasks] == [("task-1", "succeeded")]
-    assert clips[0]["provider_task_id"] == "task-1"
+    assert len(first_shot.tasks) == 1 and first_shot.tasks[0].status == "succeeded"
+    assert first_shot.tasks[0].task_id in resumed_ids and clips[0]["provider_task_id"] == first_shot.tasks[0].task_id

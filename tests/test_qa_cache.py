@@ -47,3 +47,36 @@ def test_an_unreadable_kept_result_is_measured_again(tmp_path, store):
     store.put_bytes(qa_cache_key(file_sha256(clip), expectations_digest(expect)), b"{half a record")
     calls, check = counting()
     assert all(c.passed for c in cached_checks(store, clip, expect, check=check)) and len(calls) == 1
+
+
+def test_one_decode_gives_both_the_checks_and_the_pictures_and_both_are_kept(tmp_path, store, monkeypatch):
+    import av
+
+    from aiprod_assets.qa.cache import cached_pictures, cached_qa
+    from aiprod_assets.qa.semantic import read_pictures
+
+    clip = make_clip(tmp_path / "good.mp4")
+    opened = []
+    real_open = av.open
+    monkeypatch.setattr(av, "open", lambda *a, **k: opened.append(str(a[0])) or real_open(*a, **k))
+    checks, pictures = cached_qa(store, clip, Expectations(PROFILE, 3.0), frames=90)
+    assert opened == [str(clip)], "one decode of the clip for both"
+    assert all(c.passed for c in checks)
+    fresh = read_pictures(clip)
+    assert len(pictures.rgb) == len(fresh.rgb) and pictures.luma_means == fresh.luma_means
+    assert all((a == b).all() for a, b in zip(pictures.rgb, fresh.rgb))
+    opened.clear()
+    kept = cached_pictures(store, clip)
+    assert opened == [] and kept.luma_means == pictures.luma_means, "the QA asset reads them back, no decode"
+    assert cached_qa(store, clip, Expectations(PROFILE, 3.0), frames=90)[0] == checks and opened == []
+
+
+def test_changed_bytes_are_never_served_stale_pictures(tmp_path, store):
+    from aiprod_assets.qa.cache import cached_pictures
+
+    path = tmp_path / "clip.mp4"
+    shutil.copy(make_clip(tmp_path / "good.mp4"), path)
+    bright = cached_pictures(store, path)
+    shutil.copy(make_clip(tmp_path / "black.mp4", black=(0, 90)), path)
+    dark = cached_pictures(store, path)
+    assert max(dark.luma_means) < min(bright.luma_means)

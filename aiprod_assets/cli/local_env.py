@@ -7,8 +7,7 @@ from functools import cached_property
 
 import dagster as dg
 
-from aiprod_assets.definitions import PRODUCTION_JOB, build_definitions
-from aiprod_assets.partitions import jobs_partitions
+from aiprod_assets.partitions import PRODUCTION_JOB, jobs_partitions
 from aiprod_assets.paths import dagster_home, store_root
 from resources.artifact_store import ArtifactStore
 from resources.policy import ProductionPolicy
@@ -32,6 +31,9 @@ class LocalEnvironment:
 
     @cached_property
     def definitions(self) -> dg.Definitions:
+        # Imported here: loading the code location (torch, every asset) is for commands that run the graph.
+        from aiprod_assets.definitions import build_definitions
+
         return build_definitions(self.store)
 
     @property

@@ -6,6 +6,7 @@ job's audit trail.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,39 +29,56 @@ class BudgetReservation:
     audit: Callable[..., None] = lambda kind, **details: None
     spent_usd: float = 0.0
     renders: int = 0
+    # Reserved for shots in flight and not yet reconciled: with shots rendering at once, what may still be
+    # charged counts against the budget as well as what was.
+    in_flight_usd: float = 0.0
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def reservation(self, shot_id: str) -> float:
         """What a render of this shot may cost: its estimate, or what renders have really cost, if more."""
         observed = self.spent_usd / self.renders if self.renders else 0.0
         return max(self.estimated_usd.get(shot_id, 0.0), observed)
 
-    def allows(self, more_usd: float) -> bool:
-        return self.budget_usd is None or self.spent_usd + more_usd <= self.budget_usd
+    def allows(self, more_usd: float, reserved_for_it: float = 0.0) -> bool:
+        """Whether ``more_usd`` fits; ``reserved_for_it`` is a reservation this spend already stands in."""
+        with self.lock:
+            committed = self.spent_usd + max(0.0, self.in_flight_usd - reserved_for_it)
+            return self.budget_usd is None or committed + more_usd <= self.budget_usd
+
+    def can_reserve(self, shot_id: str) -> bool:
+        with self.lock:
+            return self.allows(self.reservation(shot_id))
 
     def reserve(self, shot_id: str, records: list[ClipRecord]) -> float:
-        reserved = self.reservation(shot_id)
-        if not self.allows(reserved):
-            reason = (f"stopped before shot {shot_id}: it may cost ${reserved:.6f} and ${self.spent_usd:.6f} "
-                      f"of the approved ${self.budget_usd:g} is spent; raise the budget or shorten the brief")
-            self.audit("stopped", shot_id=shot_id, reserved_usd=reserved, spent_usd=self.spent_usd,
-                       budget_usd=self.budget_usd, reason=reason)
-            raise BudgetExceeded(reason, self.spent_usd, records)
-        self.audit("reservation", shot_id=shot_id, reserved_usd=round(reserved, 8),
-                   spent_usd=round(self.spent_usd, 8))
-        return reserved
+        with self.lock:
+            reserved = self.reservation(shot_id)
+            if not self.allows(reserved):
+                reason = (f"stopped before shot {shot_id}: it may cost ${reserved:.6f} and ${self.spent_usd:.6f} "
+                          f"of the approved ${self.budget_usd:g} is spent; raise the budget or shorten the brief")
+                self.audit("stopped", shot_id=shot_id, reserved_usd=reserved, spent_usd=self.spent_usd,
+                           budget_usd=self.budget_usd, reason=reason)
+                raise BudgetExceeded(reason, self.spent_usd, records)
+            self.in_flight_usd += reserved
+            self.audit("reservation", shot_id=shot_id, reserved_usd=round(reserved, 8),
+                       spent_usd=round(self.spent_usd, 8))
+            return reserved
 
     def charge(self, usd: float) -> None:
         """A render was paid for."""
-        self.spent_usd += usd
-        self.renders += 1
+        with self.lock:
+            self.spent_usd += usd
+            self.renders += 1
 
     def carry(self, usd: float) -> None:
         """A reused clip: the job paid for it once, when it was made, and that spend stays on the job."""
-        self.spent_usd += usd
+        with self.lock:
+            self.spent_usd += usd
 
     def reconcile(self, shot_id: str, reserved: float, actual_usd: float) -> None:
-        self.audit("overrun" if actual_usd > reserved else "reconciliation", shot_id=shot_id,
-                   reserved_usd=round(reserved, 8), actual_usd=actual_usd, spent_usd=round(self.spent_usd, 8))
+        with self.lock:
+            self.in_flight_usd = max(0.0, self.in_flight_usd - reserved)
+            self.audit("overrun" if actual_usd > reserved else "reconciliation", shot_id=shot_id,
+                       reserved_usd=round(reserved, 8), actual_usd=actual_usd, spent_usd=round(self.spent_usd, 8))
 
     def refuse_remediation(self, shot_id: str, cost_each: float) -> str:
         """Record that another render of a failing shot would pass the budget; return why, for the shot's record."""

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.video.frame import PictureType
 
 from aiprod_assets.contracts import RenderProfile
 
@@ -50,8 +51,10 @@ class ClipWriter:
     """
 
     def __init__(self, path: str | Path, profile: RenderProfile, title: str, comment: str,
-                 audio: np.ndarray, encoder: str = "libx264"):
+                 audio: np.ndarray, encoder: str = "libx264", keyframes: frozenset[int] = frozenset()):
         self.profile = profile
+        # Frames forced to start a closed GOP besides the regular ones (where a cut will copy from).
+        self.keyframes = keyframes
         self.samples = np.ascontiguousarray(audio, dtype=np.float32)
         self.audio_cursor = 0
         self.container = av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"})
@@ -78,6 +81,8 @@ class ClipWriter:
         frame = av.VideoFrame.from_ndarray(yuv420p, format="yuv420p")
         frame.pts = self.frames_written
         frame.color_range = 1
+        if self.frames_written in self.keyframes:
+            frame.pict_type = PictureType.I
         self.container.mux(self.video.encode(frame))
         self.frames_written += 1
         self._write_audio_until(self.frames_written * self.profile.audio_sample_rate // self.profile.fps)

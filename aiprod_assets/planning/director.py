@@ -54,7 +54,8 @@ def plan_with_director(sanitized: SanitizedInput, director: ModelDirector, store
     entry = cached_plan(store, key, director.cache_ttl_hours)
     if entry is not None:
         usage = PlannerUsage(model=director.model, calls=0, input_tokens=0, output_tokens=0, orchestration_usd=0.0)
-        return manifest_from_plan(entry.plan, sanitized, MODEL_PLANNER, version, usage, cache_hit=True)
+        return _with_safety(manifest_from_plan(entry.plan, sanitized, MODEL_PLANNER, version, usage, cache_hit=True),
+                            entry.safety, director.model)
     schema = ModelPlan.model_json_schema()
     try:
         plan, conversation = plan_with_model(sanitized, lambda turns: director.ask(turns, schema),
@@ -68,8 +69,13 @@ def plan_with_director(sanitized: SanitizedInput, director: ModelDirector, store
         raise PlannerFailed(f"{err}; every answer is kept in {store.uri(failure_key)}", err.conversation) from err
     usage = conversation.usage(director.model, director.usd_per_million_input_tokens,
                                director.usd_per_million_output_tokens)
-    store_plan(store, key, version, plan, usage)
-    manifest = manifest_from_plan(plan, sanitized, MODEL_PLANNER, version, usage, cache_hit=False)
+    store_plan(store, key, version, plan, usage, safety=conversation.safety)
+    return _with_safety(manifest_from_plan(plan, sanitized, MODEL_PLANNER, version, usage, cache_hit=False),
+                        conversation.safety, director.model)
+
+
+def _with_safety(manifest: ProductionManifest, categories: list[str], model: str) -> ProductionManifest:
+    """The model's safety verdict as soft moderation flags: a person approves before paid renders."""
     return manifest.model_copy(update={"safety": [
-        ModerationFlag(category=category, severity="soft", field="brief", evidence=f"{director.model} safety rating",
-                       source=f"{director.model} safety verdict") for category in conversation.safety]})
+        ModerationFlag(category=category, severity="soft", field="brief", evidence=f"{model} safety rating",
+                       source=f"{model} safety verdict") for category in categories]})

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from pydantic import Field
+
 from aiprod_assets.canonical import digest_of, pretty_json
 from aiprod_assets.contracts import Artefact, PlannerUsage, SanitizedInput
 from aiprod_assets.layout import Store, manifest_cache_key
@@ -24,6 +26,8 @@ class CachedPlan(Artefact):
     planner_version: str
     plan: ModelPlan
     usage: PlannerUsage
+    # The model's safety verdict on the brief, which a cache hit must carry on as the first answer did.
+    safety: list[str] = Field(default_factory=list)
 
 
 def normalized_prompt(prompt: str) -> str:
@@ -50,7 +54,8 @@ def cached_plan(store: Store, key: str, ttl_hours: float = DEFAULT_TTL_HOURS,
 
 
 def store_plan(store: Store, key: str, planner_version: str, plan: ModelPlan, usage: PlannerUsage,
-               now: datetime | None = None) -> None:
+               now: datetime | None = None, safety: list[str] | None = None) -> None:
     stamp = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
-    entry = CachedPlan(key=key, created_at=stamp, planner_version=planner_version, plan=plan, usage=usage)
+    entry = CachedPlan(key=key, created_at=stamp, planner_version=planner_version, plan=plan, usage=usage,
+                       safety=safety or [])
     store.put_bytes(manifest_cache_key(key), pretty_json(entry).encode())

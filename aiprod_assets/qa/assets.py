@@ -16,12 +16,11 @@ from aiprod_assets.contracts import (
 from aiprod_assets.layout import local_clips, qa_report_key
 from aiprod_assets.metadata_values import readable_metadata
 from aiprod_assets.partitions import jobs_partitions
-from aiprod_assets.qa.cache import cached_checks
+from aiprod_assets.qa.cache import cached_checks, cached_pictures
 from aiprod_assets.qa.gate import shot_expectations
 from aiprod_assets.qa.report_html import render_qa_report
 from aiprod_assets.qa.semantic import (
     coverage,
-    read_pictures,
     scene_consistency,
     score_shot,
 )
@@ -80,7 +79,8 @@ def semantic_qa_report(context: dg.AssetExecutionContext, shot_list: ShotList, r
     threshold = policy.semantic_threshold
     with tempfile.TemporaryDirectory() as tmp:
         paths = local_clips(store, job_id, rendered_clips.clips, Path(tmp))
-        pictures = {shot_id: read_pictures(path) for shot_id, path in paths.items()}
+        # Sampled while each clip rendered (or on an earlier run), from these very bytes.
+        pictures = {shot_id: cached_pictures(store, path) for shot_id, path in paths.items()}
     consistency = scene_consistency(pictures, {s.shot_id: s.scene_id for s in shot_list.shots})
     scores = [score_shot(s.shot_id, s.spec, pictures[s.shot_id], *consistency[s.shot_id], threshold=threshold,
                          judged=vision_judge.judge(s, pictures[s.shot_id].rgb))

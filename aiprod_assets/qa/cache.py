@@ -1,24 +1,36 @@
-"""Technical QA once per file: results kept under the file's sha256 and what it was judged against.
+"""QA once per file: technical results and the pictures semantic QA reads, kept under the file's sha256.
 
-A clip judged while it rendered is not decoded again by the QA assets, nor on a re-run that reuses it.
-The key is the file's own hash, so a changed file can never be served another file's result; the
-expectations (profile, target duration, what may be frozen) and the checker's version are in the key too,
-so a stricter check or another profile judges afresh.
+A clip judged while it rendered is not decoded again by the QA assets, nor on a re-run that reuses it:
+one decode measures the technical checks and samples the pictures. The key is the file's own hash, so a
+changed file can never be served another file's result; the expectations (profile, target duration,
+what may be frozen) and the checker's version are in the key too, so a stricter check or another
+profile judges afresh.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
+
 from aiprod_assets.canonical import digest_of, file_sha256, pretty_json
 from aiprod_assets.contracts import CachedChecks, CheckResult
-from aiprod_assets.layout import CorruptRecord, Store, qa_cache_key, read_record
+from aiprod_assets.layout import (
+    CorruptRecord,
+    Store,
+    qa_cache_key,
+    qa_pictures_key,
+    read_record,
+)
+from aiprod_assets.qa.semantic import ClipPictures, PictureCollector, read_pictures
 from aiprod_assets.qa.technical import CHECK_IDS, Expectations, check_file
 
 # Bump when a check's measurement or threshold changes: every cached result is then judged again.
 CHECKER_VERSION = "technical-2"
+PICTURES_VERSION = "pictures-1"
 
 
 def expectations_digest(expect: Expectations) -> str:
@@ -27,19 +39,78 @@ def expectations_digest(expect: Expectations) -> str:
     return digest_of(body)[:16]
 
 
+def _kept_checks(store: Store, digest: str, wanted: str) -> list[CheckResult] | None:
+    try:
+        kept = read_record(store, qa_cache_key(digest, wanted), CachedChecks)
+    except CorruptRecord:
+        return None
+    return kept.checks if kept is not None and kept.sha256 == digest and kept.expectations == wanted else None
+
+
+def _keep_checks(store: Store, digest: str, wanted: str, checks: list[CheckResult]) -> None:
+    store.put_bytes(qa_cache_key(digest, wanted),
+                    pretty_json(CachedChecks(sha256=digest, expectations=wanted, checks=checks)).encode())
+
+
+def _kept_pictures(store: Store, digest: str) -> ClipPictures | None:
+    key = qa_pictures_key(digest, PICTURES_VERSION)
+    if not store.exists(key):
+        return None
+    try:
+        with np.load(io.BytesIO(store.get_bytes(key))) as kept:
+            return ClipPictures(rgb=[p.astype(np.float64) / 255 for p in kept["rgb"]],
+                                luma_means=[float(m) for m in kept["means"]])
+    except (ValueError, KeyError, OSError):
+        return None  # unreadable: measured again and rewritten
+
+
+def _keep_pictures(store: Store, digest: str, collector: PictureCollector) -> None:
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, rgb=np.stack(collector.small) if collector.small else np.zeros((0, 90, 160, 3)),
+                        means=np.array(collector.means))
+    store.put_bytes(qa_pictures_key(digest, PICTURES_VERSION), buffer.getvalue())
+
+
 def cached_checks(store: Store, path: str | Path, expect: Expectations,
                   check: Callable[[str | Path, Expectations], list[CheckResult]] = check_file) -> list[CheckResult]:
     """The technical checks of the file at ``path``: kept ones when these bytes were judged against the same
     expectations before, else measured now and kept."""
-    digest = file_sha256(path)
-    wanted = expectations_digest(expect)
-    key = qa_cache_key(digest, wanted)
-    try:
-        kept = read_record(store, key, CachedChecks)
-    except CorruptRecord:
-        kept = None
-    if kept is not None and kept.sha256 == digest and kept.expectations == wanted:
-        return kept.checks
+    digest, wanted = file_sha256(path), expectations_digest(expect)
+    kept = _kept_checks(store, digest, wanted)
+    if kept is not None:
+        return kept
     checks = check(path, expect)
-    store.put_bytes(key, pretty_json(CachedChecks(sha256=digest, expectations=wanted, checks=checks)).encode())
+    _keep_checks(store, digest, wanted, checks)
     return checks
+
+
+def cached_qa(store: Store, path: str | Path, expect: Expectations, frames: int) -> tuple[list[CheckResult], ClipPictures]:
+    """The technical checks and the semantic pictures of one file, from one decode at most."""
+    digest, wanted = file_sha256(path), expectations_digest(expect)
+    checks, pictures = _kept_checks(store, digest, wanted), _kept_pictures(store, digest)
+    if checks is not None and pictures is not None:
+        return checks, pictures
+    collector = PictureCollector(frames)
+    if checks is None:
+        checks = check_file(path, expect, on_frame=collector.add)
+        _keep_checks(store, digest, wanted, checks)
+    else:
+        with_pictures = read_pictures(path)
+        collector.small = [np.round(p * 255).astype(np.uint8) for p in with_pictures.rgb]
+        collector.means = with_pictures.luma_means
+    _keep_pictures(store, digest, collector)
+    return checks, collector.pictures()
+
+
+def cached_pictures(store: Store, path: str | Path) -> ClipPictures:
+    """The pictures semantic QA reads: kept ones for these bytes, else decoded now and kept."""
+    digest = file_sha256(path)
+    kept = _kept_pictures(store, digest)
+    if kept is not None:
+        return kept
+    pictures = read_pictures(path)
+    collector = PictureCollector(1)
+    collector.small = [np.round(p * 255).astype(np.uint8) for p in pictures.rgb]
+    collector.means = pictures.luma_means
+    _keep_pictures(store, digest, collector)
+    return pictures

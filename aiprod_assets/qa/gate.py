@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aiprod_assets.contracts import CheckResult, RenderProfile, Shot, ShotSemanticScore
-from aiprod_assets.qa.semantic import SCORE_THRESHOLD, read_pictures, score_shot
+from aiprod_assets.qa.semantic import (
+    SCORE_THRESHOLD,
+    ClipPictures,
+    PictureCollector,
+    score_shot,
+)
 from aiprod_assets.qa.technical import Expectations, check_file
 
 
@@ -31,9 +36,18 @@ def shot_expectations(shot: Shot, profile: RenderProfile) -> Expectations:
                         frozen_allowed=shot.spec.camera_move == "static")
 
 
+Measure = Callable[[str | Path, Expectations, int], tuple[list[CheckResult], ClipPictures]]
+
+
+def measure_once(path: str | Path, expect: Expectations, frames: int) -> tuple[list[CheckResult], ClipPictures]:
+    """The technical checks and the semantic pictures from one decode of the file."""
+    collector = PictureCollector(frames)
+    return check_file(path, expect, on_frame=collector.add), collector.pictures()
+
+
 def judge_shot(path: str | Path, shot: Shot, profile: RenderProfile, semantic_threshold: float = SCORE_THRESHOLD,
-               technical_checks: Callable[[str | Path, Expectations], list[CheckResult]] = check_file) -> ShotVerdict:
-    """``technical_checks`` may keep its results (qa/cache.py), so the QA assets need not decode the clip again."""
-    technical = technical_checks(path, shot_expectations(shot, profile))
-    semantic = score_shot(shot.shot_id, shot.spec, read_pictures(path), threshold=semantic_threshold)
+               measure: Measure = measure_once) -> ShotVerdict:
+    """``measure`` may keep what it measured (qa/cache.py), so the QA assets need not decode the clip again."""
+    technical, pictures = measure(path, shot_expectations(shot, profile), shot.spec.frames)
+    semantic = score_shot(shot.shot_id, shot.spec, pictures, threshold=semantic_threshold)
     return ShotVerdict(technical=technical, semantic=semantic)

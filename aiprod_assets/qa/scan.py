@@ -7,6 +7,7 @@ threshold and keeps the scan close to the cost of a plain decode.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -112,7 +113,9 @@ def _video_scan(stream: av.video.stream.VideoStream) -> VideoScan:
         color_range=colour_name(context.color_range, RANGE_NAMES), time_base=stream.time_base)
 
 
-def scan(path: str | Path) -> MediaScan:
+def scan(path: str | Path, on_frame: Callable[[av.VideoFrame], None] | None = None) -> MediaScan:
+    """Everything the technical checks measure, in one decode; ``on_frame`` sees each decoded picture too
+    (the cut's shot counting shares this pass)."""
     path = str(path)
     atoms = top_level_atoms(path)
     try:
@@ -163,6 +166,8 @@ def scan(path: str | Path) -> MediaScan:
                     result.video.frame_changes.append(change)
                     previous = small
                     result.video.decoded_frames += 1
+                    if on_frame is not None:
+                        on_frame(frame)
         except av.FFmpegError as err:
             result.errors.append(f"decode error: {err}")
             video = result.video

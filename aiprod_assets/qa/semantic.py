@@ -64,19 +64,33 @@ class ClipPictures:
     luma_means: list[float]  # every frame, 0-1
 
 
+class PictureCollector:
+    """The sampled pictures and per-frame means of a clip, fed one decoded frame at a time (so the technical
+    scan's decode can feed it too)."""
+
+    def __init__(self, total_frames: int, samples: int = MOTION_SAMPLES):
+        self.every = max(1, total_frames // samples)
+        self.small: list[np.ndarray] = []
+        self.means: list[float] = []
+
+    def add(self, frame: av.VideoFrame) -> None:
+        small = frame.reformat(width=ANALYSIS_WIDTH, height=ANALYSIS_HEIGHT, format="rgb24").to_ndarray()
+        if len(self.means) % self.every == 0:
+            self.small.append(small)
+        self.means.append(float(small.mean()) / 255)
+
+    def pictures(self) -> ClipPictures:
+        return ClipPictures(rgb=[p.astype(np.float64) / 255 for p in self.small], luma_means=list(self.means))
+
+
 def read_pictures(path: str | Path, samples: int = MOTION_SAMPLES) -> ClipPictures:
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        total = stream.frames or 1
-        every = max(1, total // samples)
-        rgb, means = [], []
-        for index, frame in enumerate(container.decode(stream)):
-            small = frame.reformat(width=ANALYSIS_WIDTH, height=ANALYSIS_HEIGHT, format="rgb24").to_ndarray()
-            means.append(float(small.mean()) / 255)
-            if index % every == 0:
-                rgb.append(small.astype(np.float64) / 255)
-    return ClipPictures(rgb=rgb, luma_means=means)
+        collector = PictureCollector(stream.frames or 1, samples)
+        for frame in container.decode(stream):
+            collector.add(frame)
+    return collector.pictures()
 
 
 def dominant_colours(pictures: list[np.ndarray], k: int = 4, iterations: int = 8) -> tuple[np.ndarray, np.ndarray]:

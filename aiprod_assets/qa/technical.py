@@ -220,5 +220,5 @@ def _audio_checks(audio, profile: RenderProfile, video_duration: float, step: fl
     ]
 
 
-def check_file(path: str | Path, expect: Expectations) -> list[CheckResult]:
-    return technical_checks(scan(path), expect)
+def check_file(path: str | Path, expect: Expectations, on_frame=None) -> list[CheckResult]:
+    return technical_checks(scan(path, on_frame), expect)

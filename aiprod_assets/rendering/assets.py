@@ -21,7 +21,7 @@ from aiprod_assets.layout import contact_sheet_key
 from aiprod_assets.media.encode import choose_encoder
 from aiprod_assets.metadata_values import location, readable_metadata
 from aiprod_assets.partitions import jobs_partitions
-from aiprod_assets.qa.cache import cached_checks
+from aiprod_assets.qa.cache import cached_qa
 from aiprod_assets.qa.gate import judge_shot
 from aiprod_assets.rendering.backend_chain import build_chain
 from aiprod_assets.rendering.clips import ClipRenderer
@@ -61,9 +61,9 @@ def rendered_clips(context: dg.AssetExecutionContext, shot_list: ShotList, cost_
     renderer = ClipRenderer(
         job_id=job_id, shot_list=shot_list, chain=chain, store=store, pricing=current_pricing(store, policy.pricing_file), gpu_model=policy.gpu_model,
         on_progress=context.log.info, max_attempts=policy.remediation_attempts, budget=budget,
-        live=LiveFeed(store, job_id),
+        live=LiveFeed(store, job_id), concurrency=max(1, policy.provider_concurrency.get(names[0], 1)),
         judge=lambda shot, path: judge_shot(path, shot, shot_list.profile, policy.semantic_threshold,
-                                            technical_checks=lambda clip, expect: cached_checks(store, clip, expect)))
+                                            measure=lambda clip, expect, frames: cached_qa(store, clip, expect, frames)))
     try:
         clips = renderer.render_all()
     except BackendsExhausted as err:
@@ -110,13 +110,17 @@ def final_cut(context: dg.AssetExecutionContext, rendered_clips: RenderedClips, 
     made = make_final_cut(store, context.partition_key, shot_list, rendered_clips.clips,
                           title=production_manifest.title, encoder=choose_encoder(gpu.torch_device().type))
     value = made.value
+    if not made.reused:
+        context.log.info("final cut joined at the bitstream level, crossfades alone encoded" if made.copied else
+                         "final cut encoded whole: the clips could not be joined at the bitstream level")
     if made.reused:
         context.log.info(f"final cut reused: made from the same clips, profile and title ({value.inputs_digest[:12]})")
     failures = [c for c in value.qa if not c.passed]
     planned = len(shot_list.shots)
     yield dg.Output(value, data_version=dg.DataVersion(value.sha256[:16]), metadata=readable_metadata({
         "duration_sec": value.duration_sec, "shots": len(value.shot_ids), "uri": location(value.uri),
-        "checks_failed": float(len(failures)), "segments_detected": float(made.segments), "reused": made.reused}))
+        "checks_failed": float(len(failures)), "segments_detected": float(made.segments), "reused": made.reused,
+        "stream_copied": made.copied}))
     yield dg.AssetCheckResult(
         check_name=FINAL_CUT_TECHNICAL_CHECK, passed=not failures,
         description="; ".join(f"{c.id}: {c.measured} (expected {c.expected})" for c in failures) or "all checks pass",

@@ -32,6 +32,7 @@ from aiprod_assets.layout import (
     source_key,
 )
 from aiprod_assets.rendering.backend import RenderBackend, RenderRequest
+from aiprod_assets.rendering.concurrent import render_concurrently
 from aiprod_assets.rendering.retry import Attempt, render_with_fallback
 from aiprod_assets.review.live import LiveFeed
 
@@ -71,6 +72,8 @@ class ClipRenderer:
     budget: BudgetReservation = field(default_factory=BudgetReservation)
     # Reviewers watching: shot started, finished, failed, and preview frames (review/live.py).
     live: LiveFeed | None = None
+    # Shots rendering at once: 1 on the local device; a remote provider's concurrency limit from policy.
+    concurrency: int = 1
 
     def spec_hash_for(self, shot: Shot, backend: RenderBackend) -> str:
         return compute_spec_hash(shot.spec, shot.seed, backend.name, backend.version, self.shot_list.profile)
@@ -176,12 +179,12 @@ class ClipRenderer:
     def save_sidecar(self, record: ClipRecord) -> None:
         self.store.put_bytes(sidecar_key(self.job_id, record.shot_id, record.spec_hash), pretty_json(record).encode())
 
-    def render_with_remediation(self, shot: Shot, workdir: Path) -> ClipRecord:
+    def render_with_remediation(self, shot: Shot, workdir: Path, reserved: float = 0.0) -> ClipRecord:
         """Render, judge, and re-render a failing shot with the next backend and a new seed, within budget."""
         attempts: list[QAAttempt] = []
         spent_on_shot = cost_each = 0.0
         for attempt in range(1, self.max_attempts + 1):
-            if attempt > 1 and not self.budget.allows(cost_each):
+            if attempt > 1 and not self.budget.allows(cost_each, reserved_for_it=reserved):
                 attempts[-1].note = self.budget.refuse_remediation(shot.shot_id, cost_each)
                 break
             variant = self.variant(shot, attempt)
@@ -206,23 +209,41 @@ class ClipRenderer:
         return record
 
     def render_all(self) -> list[ClipRecord]:
-        records = []
+        """Every shot's clip in shot order: reused where it stands, else rendered (``concurrency`` at a time)."""
         total = len(self.shot_list.shots)
+        records: dict[str, ClipRecord] = {}
+        pending = []
+        for n, shot in enumerate(self.shot_list.shots, start=1):
+            record = self.reusable(shot)
+            if record is None:
+                pending.append((n, shot))
+                continue
+            self.budget.carry(record.actual_cost_usd)
+            self.on_progress(f"shot {n}/{total} {shot.shot_id}: reused {record.uri}")
+            self._finished(shot, record)
+            records[shot.shot_id] = record
         with tempfile.TemporaryDirectory(prefix=f"aiprod-{self.job_id}-") as tmp:
-            for n, shot in enumerate(self.shot_list.shots, start=1):
-                record = self.reusable(shot)
-                if record is None:
-                    reserved = self.budget.reserve(shot.shot_id, records)
-                    record = self.render_with_remediation(shot, Path(tmp))
-                    self.budget.reconcile(shot.shot_id, reserved, record.actual_cost_usd)
-                    self.on_progress(f"shot {n}/{total} {shot.shot_id}: rendered by {record.backend} in "
-                                     f"{record.render_seconds:.2f}s, ${record.actual_cost_usd:.6f}")
-                else:
-                    self.budget.carry(record.actual_cost_usd)
-                    self.on_progress(f"shot {n}/{total} {shot.shot_id}: reused {record.uri}")
-                if self.live:
-                    self.live.publish("shot_finished", shot_id=shot.shot_id, backend=record.backend,
-                                      spec_hash=record.spec_hash, reused=record.reused, attempts=record.attempts,
-                                      render_seconds=record.render_seconds, cost_usd=record.actual_cost_usd)
-                records.append(record)
-        return records
+            if self.concurrency <= 1:
+                for n, shot in pending:
+                    reserved = self.budget.reserve(shot.shot_id, self._in_order(records))
+                    record = self.render_with_remediation(shot, Path(tmp), reserved)
+                    self._rendered(n, total, shot, reserved, record)
+                    records[shot.shot_id] = record
+            else:
+                render_concurrently(self, pending, total, Path(tmp), records)
+        return self._in_order(records)
+
+    def _in_order(self, records: dict[str, ClipRecord]) -> list[ClipRecord]:
+        return [records[s.shot_id] for s in self.shot_list.shots if s.shot_id in records]
+
+    def _rendered(self, n: int, total: int, shot: Shot, reserved: float, record: ClipRecord) -> None:
+        self.budget.reconcile(shot.shot_id, reserved, record.actual_cost_usd)
+        self.on_progress(f"shot {n}/{total} {shot.shot_id}: rendered by {record.backend} in "
+                         f"{record.render_seconds:.2f}s, ${record.actual_cost_usd:.6f}")
+        self._finished(shot, record)
+
+    def _finished(self, shot: Shot, record: ClipRecord) -> None:
+        if self.live:
+            self.live.publish("shot_finished", shot_id=shot.shot_id, backend=record.backend,
+                              spec_hash=record.spec_hash, reused=record.reused, attempts=record.attempts,
+                              render_seconds=record.render_seconds, cost_usd=record.actual_cost_usd)

@@ -22,30 +22,41 @@ from aiprod_assets.media.decode import audio_samples, video_frames
 from aiprod_assets.media.encode import ClipWriter
 from aiprod_assets.media.loudness import normalize_loudness
 from aiprod_assets.media.tags import aiprod_comment
-from aiprod_assets.qa.cuts import count_segments, small_luma_frames
+from aiprod_assets.qa.cuts import count_segments, thumbnail
 from aiprod_assets.qa.technical import Expectations, check_file
-
-CROSSFADE_SEC = 0.5
-
-
-def crossfade_frames(profile: RenderProfile, shot_frames: int) -> int:
-    return max(1, min(int(CROSSFADE_SEC * profile.fps), shot_frames // 2))
+from aiprod_assets.rendering.smart_cut import smart_assemble
+from aiprod_assets.rendering.transitions import crossfade_frames
 
 
-def assemble_final_cut(clips: list[tuple[Shot, Path]], profile: RenderProfile, out_path: Path, title: str,
-                       comment: str, encoder: str = "libx264") -> int:
-    """Write the cut; return its frame count.
-
-    A crossfade dissolves from the last frame of the previous shot into the new
-    shot over its first frames, so the cut keeps the exact length of its shots.
-    """
+def joined_audio(clips: list[tuple[Shot, Path]], profile: RenderProfile) -> np.ndarray:
+    """Each shot's sound cut or padded to its exact frames, end to end, at the profile's loudness."""
     rate = profile.audio_sample_rate
     beds = []
     for shot, path in clips:
         expected = shot.spec.frames * rate // profile.fps
         samples = audio_samples(path, rate)[:, :expected]
         beds.append(np.pad(samples, ((0, 0), (0, expected - samples.shape[1]))))
-    audio = normalize_loudness(np.concatenate(beds, axis=1), profile.loudness_lufs, profile.true_peak_dbtp)
+    return normalize_loudness(np.concatenate(beds, axis=1), profile.loudness_lufs, profile.true_peak_dbtp)
+
+
+def assemble_final_cut(clips: list[tuple[Shot, Path]], profile: RenderProfile, out_path: Path, title: str,
+                       comment: str, encoder: str = "libx264", copy: bool = True) -> tuple[int, bool]:
+    """Write the cut; return its frame count and whether it was copied (smart render) or encoded whole.
+
+    A crossfade dissolves from the last frame of the previous shot into the new
+    shot over its first frames, so the cut keeps the exact length of its shots.
+    """
+    audio = joined_audio(clips, profile)
+    if copy:
+        frames = smart_assemble(clips, profile, out_path, title, comment, audio, encoder)
+        if frames is not None:
+            return frames, True
+    return encode_final_cut(clips, profile, out_path, title, comment, audio, encoder), False
+
+
+def encode_final_cut(clips: list[tuple[Shot, Path]], profile: RenderProfile, out_path: Path, title: str,
+                     comment: str, audio: np.ndarray, encoder: str) -> int:
+    """Every frame decoded and encoded again: for clips that cannot be joined at the bitstream level."""
     written = 0
     with ClipWriter(out_path, profile, title, comment, audio, encoder=encoder) as writer:
         previous_last: np.ndarray | None = None
@@ -70,9 +81,10 @@ class MadeCut:
     segments: int  # shots a viewer sees, by cut detection
     segment_starts: list[int]
     reused: bool = False
+    copied: bool = False
 
 
-CUT_VERSION = "cut-1"  # bump when assembly changes: every cut is then made again
+CUT_VERSION = "cut-2"  # bump when assembly changes: every cut is then made again
 
 
 def cut_inputs_digest(job_id: str, shot_list: ShotList, clips: list[ClipRecord], title: str, encoder: str) -> str:
@@ -107,17 +119,20 @@ def make_final_cut(store: Store, job_id: str, shot_list: ShotList, clips: list[C
     with tempfile.TemporaryDirectory() as tmp:
         by_shot = local_clips(store, job_id, clips, Path(tmp))
         out = Path(tmp) / "final_cut.mp4"
-        frames = assemble_final_cut(
+        frames, copied = assemble_final_cut(
             [(s, by_shot[s.shot_id]) for s in shot_list.shots], profile, out, title=title,
             comment=aiprod_comment(job_id, profile.name, duration=f"{shot_list.total_frames / profile.fps:.3f}",
                                    shots=len(shot_list.shots)),
             encoder=encoder)
-        checks = check_file(out, Expectations(profile, target_duration_sec=shot_list.total_frames / profile.fps))
-        segments, starts = count_segments(small_luma_frames(out), shot_list.shots,
+        # One decode for the technical checks and the shot count.
+        thumbnails: list[np.ndarray] = []
+        checks = check_file(out, Expectations(profile, target_duration_sec=shot_list.total_frames / profile.fps),
+                            on_frame=lambda frame: thumbnails.append(thumbnail(frame)))
+        segments, starts = count_segments(thumbnails, shot_list.shots,
                                           crossfade_frames(profile, min(s.spec.frames for s in shot_list.shots)))
         uri = store.put_file(final_cut_key(job_id), out)
         digest = file_sha256(out)
     cut = FinalCut(job_id=job_id, uri=uri, sha256=digest, duration_sec=round(frames / profile.fps, 6),
                    shot_ids=[s.shot_id for s in shot_list.shots], qa=checks, inputs_digest=inputs,
                    segments_detected=segments, segment_starts=list(starts))
-    return MadeCut(value=cut, segments=segments, segment_starts=starts)
+    return MadeCut(value=cut, segments=segments, segment_starts=starts, copied=copied)

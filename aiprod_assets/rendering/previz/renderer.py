@@ -13,6 +13,7 @@ from aiprod_assets.media.encode import ClipWriter, choose_encoder
 from aiprod_assets.rendering.backend import clip_metadata
 from aiprod_assets.rendering.previz.audio import audio_bed
 from aiprod_assets.rendering.previz.scene import PrevizScene
+from aiprod_assets.rendering.transitions import cut_keyframes
 
 FRAMES_AHEAD = 4
 
@@ -40,7 +41,8 @@ def render_previz_clip(job_id: str, shot: Shot, profile: RenderProfile, out_path
     drawer = threading.Thread(target=draw, name=f"previz-{shot.shot_id}", daemon=True)
     drawer.start()
     audio = audio_bed(shot.spec, profile, shot.seed)
-    with ClipWriter(out_path, profile, title, comment, audio, encoder=choose_encoder(device.type)) as writer:
+    with ClipWriter(out_path, profile, title, comment, audio, encoder=choose_encoder(device.type),
+                    keyframes=cut_keyframes(shot, profile)) as writer:
         while (frame := frames.get()) is not None:
             if on_frame is not None:
                 on_frame(writer.frames_written, frame)

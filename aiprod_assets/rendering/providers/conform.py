@@ -23,6 +23,7 @@ from aiprod_assets.media.encode import ClipWriter
 from aiprod_assets.media.loudness import integrated_loudness, normalize_loudness
 from aiprod_assets.media.probe import MediaInfo, probe
 from aiprod_assets.rendering.previz.audio import audio_bed
+from aiprod_assets.rendering.transitions import cut_keyframes
 
 BLACK_Y, NEUTRAL_CHROMA = 16, 128
 # Source sound quieter than this, or covering less of the shot than this share, is replaced by the bed.
@@ -134,7 +135,8 @@ def conform_clip(source: Path, out: Path, shot: Shot, profile: RenderProfile, ti
     elif time_scale < 1.0:
         report.actions.append(f"slowed {info.duration_sec:.2f} s to fill {needed_sec:.2f} s")
     audio = conformed_audio(Path(source), info, shot, profile, report)
-    with ClipWriter(out, profile, title, comment, audio, encoder=encoder) as writer:
+    with ClipWriter(out, profile, title, comment, audio, encoder=encoder,
+                    keyframes=cut_keyframes(shot, profile)) as writer:
         for picture in conformed_frames(Path(source), info, shot.spec.frames, profile, time_scale):
             writer.write_video(picture)
     return report

@@ -1,0 +1,170 @@
+"""Smart-render cut: straight cuts joined at the bitstream level, only the crossfades encoded again.
+
+Every clip is H.264 with closed GOPs from the same encoder settings, so its packets can follow another
+clip's in one stream once their timestamps are moved. A crossfade's frames (the shot's first ones,
+dissolving from the last frame of the shot before) are decoded, blended and encoded with the same
+settings, up to the clip's next keyframe (the renderer puts one right after the fade), and the clip is
+copied from that keyframe on. The sound is joined sample-accurately and encoded once.
+
+When the clips cannot be joined so (another codec, other encoder parameters, odd timestamps) the caller
+encodes the whole cut instead: ``smart_assemble`` says so by returning None.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from aiprod_assets.contracts import RenderProfile, Shot
+from aiprod_assets.media.encode import AUDIO_BITRATE, AUDIO_FRAME_SAMPLES, ClipWriter
+from aiprod_assets.rendering.transitions import fade_into
+
+
+class CannotCopy(Exception):
+    pass
+
+
+def _keyframe_indices(stream, packets) -> list[int]:
+    ticks = _ticks_per_frame(stream)
+    start = stream.start_time or 0
+    return sorted(round((p.pts - start) / ticks) for p in packets if p.is_keyframe and p.pts is not None)
+
+
+def _ticks_per_frame(stream) -> int:
+    ticks = 1 / (stream.average_rate * stream.time_base)
+    if ticks.denominator != 1:
+        raise CannotCopy(f"time base {stream.time_base} holds no whole number of ticks per frame")
+    return int(ticks)
+
+
+def _last_frame(path: Path) -> np.ndarray:
+    """The clip's last picture, decoded from its last keyframe only."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        keyframes = [p.pts for p in container.demux(stream) if p.is_keyframe and p.pts is not None]
+        container.seek(max(keyframes), stream=stream, backward=True)
+        frame = None
+        for frame in container.decode(stream):
+            pass
+    return frame.reformat(format="yuv420p").to_ndarray()
+
+
+def _first_frames(path: Path, count: int) -> list[np.ndarray]:
+    frames = []
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            if len(frames) == count:
+                break
+            frames.append(frame.reformat(format="yuv420p").to_ndarray())
+    return frames
+
+
+class _CutMuxer:
+    """The output container: copied packets moved to their place in the cut, and the sound bed."""
+
+    def __init__(self, out_path: Path, template, profile: RenderProfile, title: str, comment: str,
+                 audio: np.ndarray):
+        self.container = av.open(str(out_path), mode="w", format="mp4", options={"movflags": "+faststart"})
+        self.container.metadata["title"] = title
+        self.container.metadata["comment"] = comment
+        self.extradata = bytes(template.codec_context.extradata or b"")
+        self.video = self.container.add_stream_from_template(template)
+        self.audio = self.container.add_stream("aac", rate=profile.audio_sample_rate, layout="stereo")
+        self.audio.bit_rate = AUDIO_BITRATE
+        self.profile, self.samples, self.audio_cursor = profile, np.ascontiguousarray(audio, np.float32), 0
+        self.frames = 0
+
+    def copy(self, path: Path, from_frame: int, frames: int) -> None:
+        """The clip's packets from the keyframe at ``from_frame`` (``frames`` of them) at the cut's end."""
+        with av.open(str(path)) as source:
+            stream = source.streams.video[0]
+            if stream.codec_context.name != "h264" or bytes(stream.codec_context.extradata or b"") != self.extradata:
+                raise CannotCopy(f"{path.name}: other encoder parameters than the first clip")
+            ticks, start = _ticks_per_frame(stream), stream.start_time or 0
+            shift = (self.frames - from_frame) * ticks
+            copying, copied = False, 0
+            for packet in source.demux(stream):
+                if not packet.size:
+                    continue
+                index = round((packet.pts - start) / ticks)
+                if not copying:
+                    if index != from_frame:
+                        continue
+                    if not packet.is_keyframe:
+                        raise CannotCopy(f"{path.name}: no keyframe at frame {from_frame}")
+                    copying = True
+                if index >= from_frame + frames:
+                    continue  # past the shot's length (a longer source): dropped
+                packet.pts, packet.dts = packet.pts - start + shift, packet.dts - start + shift
+                packet.stream = self.video
+                self.container.mux(packet)
+                copied += 1
+        if copied != frames:
+            raise CannotCopy(f"{path.name}: {copied} frames copied of {frames}")
+        self.frames += frames
+        self._audio_until(self.frames * self.profile.audio_sample_rate // self.profile.fps)
+
+    def _audio_until(self, sample: int) -> None:
+        rate = self.profile.audio_sample_rate
+        while self.audio_cursor < min(sample, self.samples.shape[1]):
+            chunk = np.ascontiguousarray(self.samples[:, self.audio_cursor:self.audio_cursor + AUDIO_FRAME_SAMPLES])
+            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
+            frame.sample_rate, frame.time_base, frame.pts = rate, Fraction(1, rate), self.audio_cursor
+            self.container.mux(self.audio.encode(frame))
+            self.audio_cursor += chunk.shape[1]
+
+    def close(self) -> None:
+        self._audio_until(self.samples.shape[1])
+        self.container.mux(self.audio.encode(None))
+        self.container.close()
+
+
+def smart_assemble(clips: list[tuple[Shot, Path]], profile: RenderProfile, out_path: Path, title: str,
+                   comment: str, audio: np.ndarray, encoder: str = "libx264",
+                   on_span: Callable[[str, int], None] = lambda shot_id, frames: None) -> int | None:
+    """Write the cut by copying; its frame count, or None where the clips cannot be copied."""
+    with av.open(str(clips[0][1])) as first:
+        muxer = _CutMuxer(out_path, first.streams.video[0], profile, title, comment, audio)
+    try:
+        with tempfile.TemporaryDirectory(prefix="aiprod-cut-") as tmp:
+            previous_last: np.ndarray | None = None
+            for n, (shot, path) in enumerate(clips):
+                frames = shot.spec.frames
+                fade = fade_into(shot, profile, first=n == 0)
+                start = 0
+                if fade:
+                    with av.open(str(path)) as source:
+                        stream = source.streams.video[0]
+                        keyframes = _keyframe_indices(stream, source.demux(stream))
+                    start = min([k for k in keyframes if fade <= k < frames], default=frames)
+                    span = Path(tmp) / f"{shot.shot_id}-fade.mp4"
+                    _encode_fade(span, _first_frames(path, start), previous_last, fade, profile, encoder)
+                    on_span(shot.shot_id, start)
+                    muxer.copy(span, 0, start)
+                if start < frames:
+                    muxer.copy(path, start, frames - start)
+                if n + 1 < len(clips) and fade_into(clips[n + 1][0], profile, first=False):
+                    previous_last = _last_frame(path)
+            muxer.close()
+            return muxer.frames
+    except (CannotCopy, av.FFmpegError, ValueError):
+        muxer.container.close()
+        out_path.unlink(missing_ok=True)
+        return None
+
+
+def _encode_fade(out: Path, frames: list[np.ndarray], previous_last: np.ndarray, fade: int,
+                 profile: RenderProfile, encoder: str) -> None:
+    """The dissolve (and the rest of the clip up to its next keyframe) encoded with the clips' settings."""
+    silence = np.zeros((2, len(frames) * profile.audio_sample_rate // profile.fps), np.float32)
+    with ClipWriter(out, profile, "", "", silence, encoder=encoder) as writer:
+        for index, frame in enumerate(frames):
+            if index < fade:
+                weight = (index + 1) / (fade + 1)
+                frame = (frame * weight + previous_last * (1 - weight) + 0.5).astype(np.uint8)
+            writer.write_video(frame)

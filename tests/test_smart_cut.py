@@ -1,0 +1,111 @@
+"""The smart-render cut on real previz clips: straight cuts copied at the bitstream level, only the
+crossfades encoded, the frame count and cut points as planned, timestamps monotonic, QA passing."""
+
+import os
+import shutil
+import subprocess
+
+import av
+import numpy as np
+import pytest
+import torch
+
+from aiprod_assets.planning.profiles import render_profile
+from aiprod_assets.qa.cuts import count_segments, small_luma_frames
+from aiprod_assets.qa.technical import Expectations, check_file
+from aiprod_assets.rendering.final_cut import assemble_final_cut
+from aiprod_assets.rendering.previz.renderer import render_previz_clip
+from aiprod_assets.rendering.transitions import crossfade_frames, cut_keyframes
+from tests.support.shots import make_shot
+
+PROFILE = render_profile("360p", "16:9", 24)
+# Three shots of different pictures: a cut, then a crossfade.
+PLAN = [("s01-01", 36, "pan", "natural", "cut"), ("s02-01", 30, "zoom_in", "night", "cut"),
+        ("s03-01", 40, "orbit", "golden-hour", "crossfade")]
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("smart-cut")
+    made = []
+    for index, (shot_id, frames, move, lighting, transition) in enumerate(PLAN):
+        shot = make_shot(frames=frames, move=move, lighting=lighting, seed=7 + index).model_copy(update={
+            "shot_id": shot_id, "scene_id": shot_id[:3], "index": index, "transition_in": transition})
+        shot = shot.model_copy(update={"spec": shot.spec.model_copy(update={"duration_sec": frames / 24})})
+        path = folder / f"{shot_id}.mp4"
+        render_previz_clip("smart-cut", shot, PROFILE, path, torch.device("cpu"))
+        made.append((shot, path))
+    return made
+
+
+def _keyframes(path):
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        return sorted(round(p.pts * stream.time_base * 24) for p in container.demux(stream) if p.is_keyframe)
+
+
+def test_a_clip_has_a_keyframe_where_its_crossfade_ends(clips):
+    shot, path = clips[2]
+    fade = crossfade_frames(PROFILE, shot.spec.frames)
+    assert cut_keyframes(shot, PROFILE) == {fade}
+    assert fade in _keyframes(path) and 0 in _keyframes(path)
+    assert _keyframes(clips[1][1]) == [0, PROFILE.gop_frames] if clips[1][0].spec.frames > PROFILE.gop_frames \
+        else _keyframes(clips[1][1]) == [0]
+
+
+def test_the_cut_copies_straight_cuts_and_encodes_only_the_crossfade(clips, tmp_path):
+    out = tmp_path / "cut.mp4"
+    frames, copied = assemble_final_cut(clips, PROFILE, out, "title", "comment")
+    total = sum(s.spec.frames for s, _ in clips)
+    assert copied and frames == total
+    # The copied spans are the clips' own packets, byte for byte.
+    with av.open(str(out)) as cut, av.open(str(clips[0][1])) as first:
+        cut_packets = [bytes(p) for p in cut.demux(cut.streams.video[0]) if p.size]
+        first_packets = [bytes(p) for p in first.demux(first.streams.video[0]) if p.size]
+    assert cut_packets[:len(first_packets)] == first_packets
+    assert len(cut_packets) == total
+    with av.open(str(out)) as cut:
+        dts = [p.dts for p in cut.demux(cut.streams.video[0]) if p.size]
+    with av.open(str(out)) as cut:
+        pts = [f.pts for f in cut.decode(cut.streams.video[0])]
+    assert all(b > a for a, b in zip(dts, dts[1:])), "decode timestamps strictly increase"
+    assert len(pts) == total and all(b > a for a, b in zip(pts, pts[1:]))
+    checks = check_file(out, Expectations(PROFILE, target_duration_sec=total / 24))
+    assert [c.id for c in checks if not c.passed] == []
+    shots = [s for s, _ in clips]
+    segments, starts = count_segments(small_luma_frames(out), shots, crossfade_frames(PROFILE, 30))
+    assert (segments, starts) == (3, [36, 66])
+
+
+def test_the_copied_cut_shows_what_the_encoded_cut_shows(clips, tmp_path):
+    copied, encoded = tmp_path / "copied.mp4", tmp_path / "encoded.mp4"
+    assemble_final_cut(clips, PROFILE, copied, "t", "c")
+    frames, was_copied = assemble_final_cut(clips, PROFILE, encoded, "t", "c", copy=False)
+    assert not was_copied
+    a, b = small_luma_frames(copied), small_luma_frames(encoded)
+    assert len(a) == len(b) == frames
+    # Two encodes of the same pictures: close everywhere, the dissolve included.
+    assert max(float(np.abs(x.astype(np.int16) - y).mean()) for x, y in zip(a, b)) < 3.0
+
+
+def test_clips_of_other_encoder_settings_fall_back_to_encoding_the_whole_cut(clips, tmp_path):
+    other = PROFILE.model_copy(update={"video_bitrate_target_bps": 3_000_000})
+    shot, _ = clips[1]
+    odd = tmp_path / "odd.mp4"
+    render_previz_clip("smart-cut", shot, other, odd, torch.device("cpu"))
+    frames, copied = assemble_final_cut([clips[0], (shot, odd), clips[2]], PROFILE, tmp_path / "cut.mp4", "t", "c")
+    assert not copied and frames == sum(s.spec.frames for s, _ in clips)
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None and not os.environ.get("CI"),
+                    reason="Debian's ffmpeg is not installed (.ci/run installs it)")
+def test_debians_ffprobe_and_ffmpeg_read_the_copied_cut_without_an_error(clips, tmp_path):
+    out = tmp_path / "cut.mp4"
+    assert assemble_final_cut(clips, PROFILE, out, "t", "c")[1]
+    decoded = subprocess.run(["ffmpeg", "-v", "error", "-i", str(out), "-f", "null", "-"],
+                             capture_output=True, text=True, timeout=120)
+    assert decoded.returncode == 0 and decoded.stderr.strip() == "", decoded.stderr
+    probed = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+                             "stream=nb_read_frames", "-of", "csv=p=0", str(out)], capture_output=True, text=True,
+                            timeout=120)
+    assert probed.returncode == 0 and probed.stderr.strip() == "" and int(probed.stdout) == 106
