@@ -66,8 +66,17 @@ function render() {
   document.getElementById("cut-sha").textContent = view.cut ? "cut " + view.cut.sha256 : "";
   const d = view.decision;
   document.getElementById("decision").textContent = d ? d.kind + " by " + d.author + (d.text ? ": " + d.text : "") + (d.reasons.length ? ": " + d.reasons.join("; ") : "") : "";
+  // A card is rebuilt only when its shot changed, so a clip playing (or an edit being typed) elsewhere is left alone.
   const shots = document.getElementById("shots");
-  shots.replaceChildren(...view.shots.map(shotCard));
+  const kept = new Map([...shots.children].map(card => [card.dataset.shot, card]));
+  shots.replaceChildren(...view.shots.map(shot => {
+    const key = JSON.stringify([shot, view.qa && view.qa.shots[shot.shot_id], shot.clip ? null : live[shot.shot_id] && live[shot.shot_id].text]);
+    const card = kept.get(shot.shot_id);
+    if (card && card.dataset.key === key) return card;
+    const fresh = shotCard(shot);
+    fresh.dataset.key = key;
+    return fresh;
+  }));
   const picker = document.getElementById("comment-shot");
   const chosen = picker.value;
   picker.replaceChildren(...view.shots.map(s => el("option", s.shot_id, { value: s.shot_id })));
