@@ -129,6 +129,15 @@ def read_artefact(store: Store, asset_name: str, job_id: str | None) -> Artefact
     return read_record(store, artefact_key(asset_name, job_id), MODEL_BY_ASSET[asset_name])
 
 
+def artefact_or_none(store: Store, asset_name: str, job_id: str | None) -> Artefact | None:
+    """For readers that only report (status, the review app, sensors): an unreadable value is set aside
+    and counts as not made."""
+    try:
+        return read_artefact(store, asset_name, job_id)
+    except CorruptRecord:
+        return None
+
+
 def job_file_key(job_id: str, name: str) -> str:
     """A job's other files: final_cut.mp4, contact_sheet.png, qa_report.html, budget_stop.json, ..."""
     return f"{job_folder(job_id)}/{check_key(name)}"

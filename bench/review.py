@@ -22,17 +22,12 @@ import websockets
 
 from aiprod_assets.review.live import LiveFeed
 from aiprod_assets.review.reviewers import add_reviewer
+from aiprod_assets.testing.local_server import free_port
 from bench.timing import bench_arguments
 from resources.artifact_store import LocalArtifactStore
 
 TARGET_P95_MS = 250.0
 JOB = "bench-review"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _start_app(home: Path, port: int) -> subprocess.Popen:
@@ -87,7 +82,7 @@ def main() -> None:
         home = Path(tmp) / ".aiprod"
         store = LocalArtifactStore(root=str(home / "store"))
         token = add_reviewer(store, "bench", "viewer")
-        port = _free_port()
+        port = free_port()
         app = _start_app(home, port)
         try:
             latencies = asyncio.run(_run(f"ws://127.0.0.1:{port}/ws/jobs/{JOB}", token, store,

@@ -10,11 +10,11 @@ last inbox key handled. Per job only its latest action counts: an edit makes ear
 
 import dagster as dg
 
-from aiprod_assets.contracts import FinalCut
+from aiprod_assets.contracts import JOB_ASSETS, FinalCut
 from aiprod_assets.layout import (
     REVIEW_INBOX,
     CorruptRecord,
-    read_artefact,
+    artefact_or_none,
     read_record,
     review_event_key,
 )
@@ -22,9 +22,14 @@ from aiprod_assets.partitions import PRODUCTION_JOB, jobs_partitions
 from aiprod_assets.review.records import ReviewEvent
 from resources.artifact_store import ArtifactStore
 
-DELIVERY = ["supervisor_approval", "delivery_manifest"]
-FROM_RENDER = ["rendered_clips", "technical_qa_report", "semantic_qa_report", "final_cut", *DELIVERY]
-FROM_SHOT_LIST = ["shot_list", "cost_estimate", *FROM_RENDER]
+
+def _from(asset_name: str) -> list[str]:
+    """The job's assets from ``asset_name`` to delivery, in the graph's order."""
+    names = list(JOB_ASSETS)
+    return names[names.index(asset_name):]
+
+
+DELIVERY, FROM_RENDER, FROM_SHOT_LIST = _from("supervisor_approval"), _from("rendered_clips"), _from("shot_list")
 
 
 def selection_for(event: ReviewEvent, current_cut: FinalCut | None) -> list[str] | None:
@@ -51,11 +56,7 @@ def review_requests(store, inbox_keys: list[str], known_jobs: set[str], log=None
             latest[job_id] = event
     requests = []
     for job_id, event in sorted(latest.items()):
-        try:
-            cut = read_artefact(store, "final_cut", job_id)
-        except CorruptRecord:
-            cut = None
-        selection = selection_for(event, cut)
+        selection = selection_for(event, artefact_or_none(store, "final_cut", job_id))
         if selection is None:
             if log:
                 log.info(f"{job_id}: {event.kind} {event.event_id} is on a cut that is no longer current")

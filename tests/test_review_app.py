@@ -145,3 +145,15 @@ def test_versions_over_http_and_restore(app_url, tokens):
     assert restored.status_code == 201
     shot = httpx.get(f"{app_url}/api/jobs/{JOB}", headers=headers).json()["shots"][1]
     assert (shot["lighting"], shot["camera_move"]) == ("night", planned_shots()[1].shots[1].spec.camera_move)
+
+
+def test_a_body_too_large_or_of_unknown_size_is_refused_before_it_is_read(app_url, tokens):
+    headers = {**_auth(tokens["commenter"]), "Content-Type": "application/json"}
+    huge = json.dumps({"shot_id": "s01-01", "timecode_sec": 0, "text": "x" * 100_000})
+    assert httpx.post(f"{app_url}/api/jobs/{JOB}/comments", headers=headers, content=huge).status_code == 413
+    chunked = httpx.post(f"{app_url}/api/jobs/{JOB}/comments", headers=headers,
+                         content=iter([b'{"shot_id": "s01-01", ', b'"text": "hi"}']))
+    assert chunked.status_code == 411
+    small = {"shot_id": "s01-01", "timecode_sec": 0, "text": "fine"}
+    assert httpx.post(f"{app_url}/api/jobs/{JOB}/comments", headers=_auth(tokens["commenter"]),
+                      json=small).status_code == 201

@@ -131,7 +131,7 @@ def review(ctx: click.Context, host: str, port: int, local_runs: bool) -> None:
 
     from aiprod_assets.cli.local_env import LocalEnvironment
     from aiprod_assets.cli.review_runs import LocalRunner
-    from aiprod_assets.review_app.app import create_app
+    from aiprod_assets.review_app.app import MAX_BODY_BYTES, create_app
 
     env = LocalEnvironment.from_env()
     runner = LocalRunner(env) if local_runs else None
@@ -139,7 +139,7 @@ def review(ctx: click.Context, host: str, port: int, local_runs: bool) -> None:
     click.echo(f"review app on http://{host}:{port}/ over {env.location}", err=True)
     if runner:
         runner.start()
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning", ws_max_size=MAX_BODY_BYTES)
 
 
 @review.command("add-user")

@@ -64,10 +64,12 @@ def _kept_pictures(store: Store, digest: str) -> ClipPictures | None:
         return None  # unreadable: measured again and rewritten
 
 
-def _keep_pictures(store: Store, digest: str, collector: PictureCollector) -> None:
+def _keep_pictures(store: Store, digest: str, pictures: ClipPictures) -> None:
+    # Kept as the 8-bit pictures they were sampled from: k / 255 comes back exactly.
+    small = [np.round(p * 255).astype(np.uint8) for p in pictures.rgb]
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, rgb=np.stack(collector.small) if collector.small else np.zeros((0, 90, 160, 3)),
-                        means=np.array(collector.means))
+    np.savez_compressed(buffer, rgb=np.stack(small) if small else np.zeros((0, 90, 160, 3), np.uint8),
+                        means=np.array(pictures.luma_means))
     store.put_bytes(qa_pictures_key(digest, PICTURES_VERSION), buffer.getvalue())
 
 
@@ -90,16 +92,15 @@ def cached_qa(store: Store, path: str | Path, expect: Expectations, frames: int)
     checks, pictures = _kept_checks(store, digest, wanted), _kept_pictures(store, digest)
     if checks is not None and pictures is not None:
         return checks, pictures
-    collector = PictureCollector(frames)
     if checks is None:
+        collector = PictureCollector(frames)
         checks = check_file(path, expect, on_frame=collector.add)
         _keep_checks(store, digest, wanted, checks)
+        pictures = collector.pictures()
     else:
-        with_pictures = read_pictures(path)
-        collector.small = [np.round(p * 255).astype(np.uint8) for p in with_pictures.rgb]
-        collector.means = with_pictures.luma_means
-    _keep_pictures(store, digest, collector)
-    return checks, collector.pictures()
+        pictures = read_pictures(path)
+    _keep_pictures(store, digest, pictures)
+    return checks, pictures
 
 
 def cached_pictures(store: Store, path: str | Path) -> ClipPictures:
@@ -109,8 +110,5 @@ def cached_pictures(store: Store, path: str | Path) -> ClipPictures:
     if kept is not None:
         return kept
     pictures = read_pictures(path)
-    collector = PictureCollector(1)
-    collector.small = [np.round(p * 255).astype(np.uint8) for p in pictures.rgb]
-    collector.means = pictures.luma_means
-    _keep_pictures(store, digest, collector)
+    _keep_pictures(store, digest, pictures)
     return pictures

@@ -19,10 +19,10 @@ from aiprod_assets.review.records import (
 )
 from aiprod_assets.review.shot_edits import (
     EditRefused,
-    apply_overrides,
     changes_for,
     overrides_after,
     restore_changes,
+    with_edits,
 )
 
 TEXT_MAX_CHARS = 4000
@@ -64,8 +64,7 @@ def _text(text: str, field: str, required: bool) -> str:
 
 def current_shots(store: Store, job_id: str) -> ShotList:
     """The shot list as the next render will see it: the stored one with every edit since applied."""
-    shots: ShotList = _artefact(store, "shot_list", job_id, "this")
-    return apply_overrides(shots, overrides_after(read_events(store, job_id)), shots.review_version)
+    return with_edits(_artefact(store, "shot_list", job_id, "this"), read_events(store, job_id))
 
 
 def comment(store: Store, reviewer: Reviewer, job_id: str, shot_id: str, at_sec: float, text: str) -> ReviewEvent:

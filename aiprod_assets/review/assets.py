@@ -13,17 +13,11 @@ from aiprod_assets.partitions import jobs_partitions
 from aiprod_assets.review.approval import approval_reasons, gate
 from aiprod_assets.review.events import read_events
 from aiprod_assets.review.live import LiveFeed
-from aiprod_assets.review.reviewers import reviewers
+from aiprod_assets.review.status import approver_names, how_to_approve
 from resources.artifact_store import ArtifactStore
 from resources.policy import ProductionPolicy
 
 AWAITING = "awaiting approval"
-
-
-def how_to_approve(store: ArtifactStore, job_id: str) -> str:
-    approvers = [r.name for r in reviewers(store) if r.role == "approver"]
-    who = ", ".join(approvers) if approvers else "nobody yet (add one: aiprod review add-user NAME --role approver)"
-    return f"approvers: {who}; `aiprod approve {job_id} --as NAME` or the review app (`aiprod review`)"
 
 
 @dg.asset(partitions_def=jobs_partitions, group_name="review", kinds={"json"}, output_required=False)
@@ -40,7 +34,7 @@ def supervisor_approval(context: dg.AssetExecutionContext, final_cut: FinalCut, 
         said = {"awaiting": AWAITING, "released": "released for the paid render; that cut awaits approval too",
                 "rejected": f"rejected by {decision.author if decision else '?'}: "
                             f"{'; '.join(decision.reasons) if decision else ''}"}[state.state]
-        context.log.info(f"{job_id}: {said} ({'; '.join(reasons)}); {how_to_approve(store, job_id)}")
+        context.log.info(f"{job_id}: {said} ({'; '.join(reasons)}); {'; '.join(how_to_approve(approver_names(store), job_id))}")
         live.publish("gate", state=state.state, cut_sha256=final_cut.sha256, reasons=reasons)
         context.log_event(dg.AssetObservation(asset_key="supervisor_approval", partition=job_id, metadata={
             "state": state.state, "cut_sha256": final_cut.sha256, "reasons": "; ".join(reasons)}))

@@ -117,6 +117,11 @@ def apply_overrides(shots: ShotList, overrides: Overrides, version: str = "") ->
                                     "review_version": version})
 
 
+def with_edits(shots: ShotList, events: list[ReviewEvent]) -> ShotList:
+    """The stored shot list with every edit since applied: the shot list the next render will see."""
+    return apply_overrides(shots, overrides_after(events), shots.review_version)
+
+
 def restore_changes(current: Overrides, target: Overrides) -> list[Change]:
     """What restoring ``target`` changes, field by field (None: the planner's own value)."""
     changes = []

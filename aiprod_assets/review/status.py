@@ -5,11 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aiprod_assets.contracts import DeliveryManifest, FinalCut, SupervisorApproval
-from aiprod_assets.layout import CorruptRecord, Store, read_artefact
+from aiprod_assets.layout import Store, artefact_or_none
 from aiprod_assets.review.approval import decision_on
 from aiprod_assets.review.events import read_events
 from aiprod_assets.review.records import ReviewEvent
 from aiprod_assets.review.reviewers import reviewers
+
+
+def approver_names(store: Store) -> list[str]:
+    return [r.name for r in reviewers(store) if r.role == "approver"]
+
+
+def how_to_approve(approvers: list[str], job_id: str) -> list[str]:
+    """Who may approve JOB_ID's cut, and how: said by `aiprod run`, `aiprod status` and the gate's log."""
+    who = ", ".join(approvers) or "nobody yet: aiprod review add-user NAME --role approver"
+    return [f"who may approve: {who}",
+            f"how: aiprod approve {job_id} --as NAME [--comment ...], or in the review app (aiprod review)"]
 
 
 @dataclass
@@ -17,7 +28,8 @@ class ReviewStatus:
     state: str  # no cut yet | awaiting approval | approved | rejected | delivered
     cut_sha256: str | None
     decision: ReviewEvent | None
-    approvers: list[str]
+    # Read only for the lines a person reads (the review app's live feed has no use for them).
+    approvers: list[str] | None = None
 
     def lines(self, job_id: str) -> list[str]:
         if self.cut_sha256 is None:
@@ -29,29 +41,20 @@ class ReviewStatus:
                          + (f": {said}" if said else "")
                          + (f" (shots {', '.join(self.decision.shots)})" if self.decision.shots else ""))
         if self.state in ("awaiting approval", "rejected"):
-            who = ", ".join(self.approvers) or "nobody yet: aiprod review add-user NAME --role approver"
-            lines.append(f"  who may approve: {who}")
-            lines.append(f"  how: aiprod approve {job_id} --as NAME [--comment ...], or in the review app "
-                         "(aiprod review)")
+            lines += [f"  {line}" for line in how_to_approve(self.approvers or [], job_id)]
         return lines
 
 
-def _read(store: Store, name: str, job_id: str):
-    try:
-        return read_artefact(store, name, job_id)
-    except CorruptRecord:
-        return None
-
-
-def review_status(store: Store, job_id: str, events: list[ReviewEvent] | None = None) -> ReviewStatus:
-    cut: FinalCut | None = _read(store, "final_cut", job_id)
-    approvers = [r.name for r in reviewers(store) if r.role == "approver"]
+def review_status(store: Store, job_id: str, events: list[ReviewEvent] | None = None,
+                  with_approvers: bool = True) -> ReviewStatus:
+    cut: FinalCut | None = artefact_or_none(store, "final_cut", job_id)
+    approvers = approver_names(store) if with_approvers else None
     if cut is None:
         return ReviewStatus("no cut yet", None, None, approvers)
     events = read_events(store, job_id) if events is None else events
     decision = decision_on(events, cut.sha256)
-    granted: SupervisorApproval | None = _read(store, "supervisor_approval", job_id)
-    delivered: DeliveryManifest | None = _read(store, "delivery_manifest", job_id)
+    granted: SupervisorApproval | None = artefact_or_none(store, "supervisor_approval", job_id)
+    delivered: DeliveryManifest | None = artefact_or_none(store, "delivery_manifest", job_id)
     if granted is not None and granted.cut_sha256 == cut.sha256:
         cut_delivered = delivered is not None and any(d.kind == "final_cut" and d.sha256 == cut.sha256
                                                       for d in delivered.deliverables)

@@ -22,7 +22,6 @@ from aiprod_assets.job_ids import InvalidJobId, check_job_id
 from aiprod_assets.layout import Store, clip_key, final_cut_key, keyframe_key
 from aiprod_assets.rendering.keyframe import keyframe_jpeg
 from aiprod_assets.review import actions
-from aiprod_assets.review.events import read_events
 from aiprod_assets.review.records import Reviewer
 from aiprod_assets.review_app.auth import (
     SESSION_COOKIE,
@@ -36,6 +35,7 @@ from aiprod_assets.review_app.job_view import job_ids, job_summary, job_view
 from aiprod_assets.review_app.messages import handle_message
 
 STATIC = Path(__file__).parent / "static"
+MAX_BODY_BYTES = 64 * 1024  # also the largest websocket message (`aiprod review` sets uvicorn's ws_max_size)
 # Scripts and styles from this app only, no inline script: user text that slipped through unescaped still
 # could not run.
 SECURITY_HEADERS = {
@@ -53,6 +53,13 @@ def create_app(store: Store, on_action: Callable[[], None] | None = None, poll_s
 
     @app.middleware("http")
     async def headers(request: Request, call_next):
+        if request.method in ("POST", "PUT", "PATCH"):
+            # Bodies are read whole, so their size is checked first (every write here is a few fields).
+            size = request.headers.get("content-length")
+            if size is None or not size.isdigit() or int(size) > MAX_BODY_BYTES:
+                return JSONResponse({"detail": f"a request body is at most {MAX_BODY_BYTES} bytes, with its "
+                                               "Content-Length"}, status_code=413 if size else 411,
+                                    headers=SECURITY_HEADERS)
         response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
         return response
@@ -192,8 +199,7 @@ def create_app(store: Store, on_action: Callable[[], None] | None = None, poll_s
         job_id = job(job_id)
         await websocket.accept()
         hub = hubs.join(job_id, websocket)
-        await websocket.send_json({"channel": "hello", "kind": "hello", "name": reviewer.name,
-                                   "role": reviewer.role, "events": len(read_events(store, job_id))})
+        await websocket.send_json({"channel": "hello", "kind": "hello", "name": reviewer.name, "role": reviewer.role})
         try:
             while True:
                 message = await websocket.receive_json()

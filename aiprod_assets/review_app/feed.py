@@ -48,7 +48,7 @@ class JobHub:
             events_after = f"{review_events_prefix(self.job_id)}{events[-1].event_id}.json"
         if state is None:  # not due this time round
             return messages, live_after, events_after, None
-        status = review_status(self.store, self.job_id)
+        status = review_status(self.store, self.job_id, with_approvers=False)
         now = (status.state, status.cut_sha256)
         if now != state:
             messages.append({"channel": "status", "kind": "status", "state": status.state,
@@ -59,7 +59,7 @@ class JobHub:
         live_after, events_after = await asyncio.to_thread(
             lambda: (_last(self.store, live_events_prefix(self.job_id)),
                      _last(self.store, review_events_prefix(self.job_id))))
-        status = await asyncio.to_thread(review_status, self.store, self.job_id)
+        status = await asyncio.to_thread(review_status, self.store, self.job_id, None, False)
         state = (status.state, status.cut_sha256)
         tick = 0
         while self.clients:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
+
+from aiprod_assets.testing.local_server import free_port
 
 REVIEW_BRIEF = {
     "title": "The Lighthouse Keeper",
@@ -43,12 +44,6 @@ def submit(env, brief_path: Path) -> str:
     job_id = accept(env.store, brief_path.name, brief_path.read_bytes(), env.policy.budget_cap_usd)
     env.ensure_partition(job_id)
     return job_id
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager
