@@ -1,6 +1,7 @@
 """Each provider's real SDK against a local server that speaks its API: render, conform, and the faults."""
 
 import random
+import threading
 
 import pytest
 import torch
@@ -14,6 +15,7 @@ from aiprod_assets.rendering.providers.tasks import TaskJournal
 from aiprod_assets.rendering.retry import render_with_fallback
 from tests.support.provider_fixtures import (
     PROFILE,
+    adapter_for,
     provider_shot,
     provider_video,
     remote_backend,
@@ -130,3 +132,34 @@ def test_an_expired_output_url_is_fetched_again_after_polling_the_same_task(vide
         rendered = _render([remote_backend("runway", server.base_url, store)], tmp_path, shot, [])
     assert rendered.backend == "runway" and "expired" in rendered.attempts[0].error
     assert dict(server.calls) == {"create": 1, "poll": 2, "download": 2}
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_shots_polling_at_once_share_one_sdk_client_and_none_fails(provider, video, tmp_path, store):
+    """Concurrent shots: a client built twice by two threads at once was closed under the other one."""
+    threads = 8
+    with SERVERS[provider](video, Script(polls_before_done=100)) as server:
+        backend = remote_backend(provider, server.base_url, store)
+        task_ids = [backend.adapter.submit(request_for(tmp_path, provider_shot(), provider), 4.0)
+                    for _ in range(threads)]
+        adapter = adapter_for(provider, server.base_url)  # a fresh one: its client not built yet
+        start = threading.Barrier(threads)
+        clients, states, errors = [], [], []
+
+        def poll(task_id):
+            start.wait()
+            try:
+                clients.append(adapter.client)
+                for _ in range(5):
+                    states.append(adapter.poll(task_id).status)
+            except Exception as err:  # noqa: BLE001 - every failure is the finding
+                errors.append(err)
+
+        workers = [threading.Thread(target=poll, args=(task_id,)) for task_id in task_ids]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    assert errors == []
+    assert len({id(client) for client in clients}) == 1
+    assert len(states) == threads * 5 and set(states) <= {"queued", "running"}

@@ -6,6 +6,7 @@ its Retry-After is caught from the response so the chain's backoff can honour it
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from aiprod_assets.failures import classify_status, is_policy_refusal
 from aiprod_assets.rendering.backend import RenderRequest
 from aiprod_assets.rendering.providers.http_download import download_url
 from aiprod_assets.rendering.providers.remote import TaskState
+from aiprod_assets.rendering.providers.sdk_client import SharedClient
 from aiprod_assets.rendering.providers.shapes import shot_prompt
 
 QUEUED, RUNNING = ("starting",), ("processing",)
@@ -28,23 +30,28 @@ class ReplicateAdapter:
     can_cancel: bool = True
 
     def __post_init__(self):
-        self._client = None
-        self._retry_after: str | None = None
+        self._client = SharedClient(self._build_client)
+        # Per thread: shots poll concurrently, and a 429's Retry-After belongs to the request that got it.
+        self._last_response = threading.local()
 
     def _remember_retry_after(self, response) -> None:
-        self._retry_after = response.headers.get("retry-after")
+        self._last_response.retry_after = response.headers.get("retry-after")
+
+    @property
+    def _retry_after(self) -> str | None:
+        return getattr(self._last_response, "retry_after", None)
+
+    def _build_client(self):
+        import httpx
+        import replicate
+
+        return replicate.Client(api_token=self.api_token, base_url=self.base_url,
+                                timeout=httpx.Timeout(self.http_timeout_sec, connect=10.0),
+                                event_hooks={"response": [self._remember_retry_after]})
 
     @property
     def client(self):
-        if self._client is None:
-            import httpx
-            import replicate
-
-            self._client = replicate.Client(
-                api_token=self.api_token, base_url=self.base_url,
-                timeout=httpx.Timeout(self.http_timeout_sec, connect=10.0),
-                event_hooks={"response": [self._remember_retry_after]})
-        return self._client
+        return self._client.get()
 
     def _classified(self, err: Exception) -> Exception:
         from replicate.exceptions import ReplicateError

@@ -13,6 +13,7 @@ from aiprod_assets.failures import classify_status, is_policy_refusal
 from aiprod_assets.rendering.backend import RenderRequest
 from aiprod_assets.rendering.providers.http_download import download_url
 from aiprod_assets.rendering.providers.remote import TaskState
+from aiprod_assets.rendering.providers.sdk_client import SharedClient
 from aiprod_assets.rendering.providers.shapes import is_portrait, shot_prompt
 
 QUEUED = ("PENDING", "THROTTLED")
@@ -28,16 +29,16 @@ class RunwayAdapter:
     can_cancel: bool = True
 
     def __post_init__(self):
-        self._client = None
+        self._client = SharedClient(self._build_client)
+
+    def _build_client(self):
+        from runwayml import RunwayML
+
+        return RunwayML(api_key=self.api_key, base_url=self.base_url, max_retries=0, timeout=self.http_timeout_sec)
 
     @property
     def client(self):
-        if self._client is None:
-            from runwayml import RunwayML
-
-            self._client = RunwayML(api_key=self.api_key, base_url=self.base_url, max_retries=0,
-                                    timeout=self.http_timeout_sec)
-        return self._client
+        return self._client.get()
 
     def _classified(self, err: Exception) -> Exception:
         import runwayml

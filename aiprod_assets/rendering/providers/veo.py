@@ -14,6 +14,7 @@ from aiprod_assets.failures import ShotFatalError, classify_status, is_policy_re
 from aiprod_assets.rendering.backend import RenderRequest
 from aiprod_assets.rendering.providers.http_download import download_url
 from aiprod_assets.rendering.providers.remote import TaskState
+from aiprod_assets.rendering.providers.sdk_client import SharedClient
 from aiprod_assets.rendering.providers.shapes import is_portrait, shot_prompt
 
 
@@ -29,19 +30,20 @@ class VeoAdapter:
     can_cancel: bool = False  # Vertex AI offers no cancel for video generation operations
 
     def __post_init__(self):
-        self._client = None
+        self._client = SharedClient(self._build_client)
+
+    def _build_client(self):
+        from google import genai
+        from google.genai import types
+
+        options = types.HttpOptions(base_url=self.base_url, timeout=int(self.http_timeout_sec * 1000))
+        auth = ({"api_key": self.api_key} if self.api_key
+                else {"project": self.project, "location": self.location or "us-central1"})
+        return genai.Client(vertexai=True, http_options=options, **auth)
 
     @property
     def client(self):
-        if self._client is None:
-            from google import genai
-            from google.genai import types
-
-            options = types.HttpOptions(base_url=self.base_url, timeout=int(self.http_timeout_sec * 1000))
-            auth = ({"api_key": self.api_key} if self.api_key
-                    else {"project": self.project, "location": self.location or "us-central1"})
-            self._client = genai.Client(vertexai=True, http_options=options, **auth)
-        return self._client
+        return self._client.get()
 
     def _classified(self, err: Exception) -> Exception:
         from google.genai import errors
