@@ -663,3 +663,48 @@ class BudgetStop(Artefact):
     spent_usd: float
     reason: str
     clips: list[ClipRecord]
+
+
+# --- operations ---------------------------------------------------------------
+
+
+class JobHealth(Model):
+    """One job as production health sees it on a day: what it cost, how good it was, how long it took."""
+
+    job_id: str
+    delivered: bool
+    estimate_usd: float
+    actual_usd: float
+    committed_usd: float  # delivered: what it cost; in flight or stopped: the larger of estimate and spend
+    quality_score: float | None = None
+    wall_clock_sec: float | None = None
+    shot_failures: int = 0
+
+
+class ProductionHealth(Model):
+    """A day of production (UTC): jobs, runs and the figures the alerts compare with policy."""
+
+    schema_version: int = SCHEMA_VERSION
+    day: str
+    computed_at: str
+    jobs: list[JobHealth]
+    runs_finished: int
+    runs_failed: int
+    failure_rate: float
+    committed_usd: float
+    daily_limit_usd: float
+    mean_quality: float | None = None
+    mean_wall_clock_sec: float | None = None
+    shot_failures: int = 0
+
+
+class AlertNotice(Model):
+    """One notification: an alert opening on a condition in a window, or closing when it clears."""
+
+    condition: Literal["cost_overrun", "failure_rate", "quality"] | str
+    state: Literal["open", "closed"]
+    window: str
+    value: float | None
+    threshold: float
+    message: str
+    at: str

@@ -270,3 +270,11 @@ def inbox_key(event_id: str, job_id: str) -> str:
 def qa_pictures_key(sha256: str, version: str) -> str:
     """The sampled pictures semantic QA reads of one file's bytes, kept so no QA decodes the file twice."""
     return f"cache/qa/{check_key(sha256)}-pictures-{check_key(version)}.npz"
+
+
+# --- operations ------------------------------------------------------------------
+
+
+def health_key(day: str) -> str:
+    """A day's production health (UTC date, YYYY-MM-DD)."""
+    return f"operations/health/{check_key(day)}.json"

@@ -10,6 +10,8 @@ run time. A backend switched on without its key fails here, naming the variable 
   RUNWAYML_API_SECRET   Runway                               REPLICATE_API_TOKEN   Replicate
   GEMINI_API_KEY        the Gemini planner and vision judge
   AIPROD_<NAME>_BASE_URL / AIPROD_<NAME>_MODEL   another endpoint (a proxy) or model for VEO, RUNWAY, REPLICATE, GEMINI
+  AIPROD_DAILY_LIMIT_USD     the daily spend the cost alert measures against (default 1000)
+  AIPROD_ALERT_WEBHOOK, AIPROD_MONITORING_PROJECT   where alerts go (resources/alerting.py)
 """
 
 import os
@@ -19,6 +21,7 @@ import dagster as dg
 
 from aiprod_assets.backends import KNOWN_BACKENDS
 from aiprod_assets.contracts import APPROVAL_MODES
+from resources.alerting import alerting_from_env
 from resources.creative_director import GeminiCreativeDirector, LocalCreativeDirector
 from resources.gpu import TorchDevice
 from resources.policy import ProductionPolicy
@@ -84,8 +87,16 @@ def deployment_resources(gpu: TorchDevice, env: Mapping[str, str] | None = None)
     if approval not in APPROVAL_MODES:
         raise DeploymentError(f"AIPROD_APPROVAL: {approval!r} not allowed; {', '.join(APPROVAL_MODES)}")
     gemini = _endpoint("gemini", env)
+    try:
+        daily_limit = float(env.get("AIPROD_DAILY_LIMIT_USD", "1000"))
+    except ValueError:
+        daily_limit = -1.0
+    if not daily_limit > 0:
+        raise DeploymentError(f"AIPROD_DAILY_LIMIT_USD: {env['AIPROD_DAILY_LIMIT_USD']!r} not allowed; "
+                              "a number of dollars above 0")
     return {
-        "policy": ProductionPolicy(enabled_backends=backends, approval=approval),
+        "policy": ProductionPolicy(enabled_backends=backends, approval=approval, daily_limit_usd=daily_limit),
+        "alerting": alerting_from_env(env),
         "render_backends": RenderBackends(gpu=gpu, **providers),
         "creative_director": (GeminiCreativeDirector(api_key=_key("gemini", env, "the Gemini planner"),
                                                      **gemini)

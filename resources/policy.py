@@ -38,3 +38,12 @@ class ProductionPolicy(dg.ConfigurableResource):
     budget_on: Literal["estimate", "p90"] = Field(
         default="estimate", description="what the budget decision compares with the budget: the estimate, or its "
                                         "p90 (approve only what fits nine times in ten)")
+    # The plan's alerts (production_health's checks and the alert sensor).
+    daily_limit_usd: float = Field(default=1000.0, gt=0, description="spend a deployment plans for in a day (UTC)")
+    alert_cost_fraction: float = Field(default=0.8, gt=0, le=1,
+                                       description="committed spend above this share of the daily limit alerts")
+    alert_failure_rate: float = Field(default=0.05, ge=0, le=1,
+                                      description="a share of failed production runs in a day above this alerts")
+    alert_quality_floor: float = Field(default=0.6, ge=0, le=1,
+                                       description="a mean quality score of the day's delivered jobs below this alerts")
+    alert_min_runs: int = Field(default=1, ge=1, description="finished runs in a day before the failure rate alerts")

@@ -1,1 +1,2 @@
-"""Sensors: the brief-upload sensor, which turns each brief dropped in the store into a job and a run."""
+"""Sensors: briefs uploaded to the store, dead runs, review decisions, the plan's alerts over production
+health, and failed production runs."""

@@ -23,13 +23,16 @@ def test_definitions_load_with_assets_grouped_by_stage():
                       "final_cut": "rendering", "technical_qa_report": "qa", "semantic_qa_report": "qa",
                       "supervisor_approval": "review", "delivery_manifest": "delivery",
                       "pricing_table": "costing", "cost_ledger": "costing",
-                      "cost_model": "costing", "cost_model_backtest": "costing", "device_profile": "costing"}
+                      "cost_model": "costing", "cost_model_backtest": "costing", "device_profile": "costing",
+                      "production_health": "operations"}
     assert graph.get(dg.AssetKey("rendered_clips")).pools == {"gpu"}
     unpartitioned = {"pricing_table", "cost_ledger", "cost_model", "cost_model_backtest", "device_profile"}
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         if key.path[-1] in unpartitioned:
             assert node.partitions_def is None
+        elif key.path[-1] == "production_health":
+            assert isinstance(node.partitions_def, dg.DailyPartitionsDefinition)
         else:
             assert node.partitions_def.name == "jobs"
         assert node.description and node.kinds

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-STAGES = ("intake", "planning", "costing", "rendering", "qa", "review", "delivery")
+STAGES = ("intake", "planning", "costing", "rendering", "qa", "review", "delivery", "operations")
 # The ground every layer stands on: models, canonical JSON, the job id and layout rules, failure kinds,
 # the backend catalogue, media I/O.
 GROUND = ("contracts", "canonical", "job_ids", "layout", "failures", "backends", "media")

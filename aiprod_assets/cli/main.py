@@ -6,7 +6,9 @@ from pathlib import Path
 import click
 
 from aiprod_assets.cli.cost_command import cost
+from aiprod_assets.cli.deploy_command import deploy
 from aiprod_assets.cli.gcs_commands import bucket, deliver
+from aiprod_assets.cli.monitoring_command import monitoring
 from aiprod_assets.cli.qa_command import qa
 from aiprod_assets.cli.review_commands import REVIEW_COMMANDS
 from aiprod_assets.job_ids import InvalidJobId, check_job_id
@@ -179,6 +181,8 @@ for command in REVIEW_COMMANDS:
 cli.add_command(cost)
 cli.add_command(bucket)
 cli.add_command(deliver)
+cli.add_command(monitoring)
+cli.add_command(deploy)
 
 
 if __name__ == "__main__":

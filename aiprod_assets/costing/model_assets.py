@@ -102,11 +102,13 @@ def cost_model_backtest(context: dg.AssetExecutionContext, cost_ledger: pd.DataF
             metadata={"mape": backtest.calibrated_mape})
 
 
-pricing_refresh_job = dg.define_asset_job("pricing_refresh", selection=["pricing_table"],
+# A deployment's queue lets one governance run at a time (deploy/dagster.yaml's tag limit).
+GOVERNANCE_TAGS = {"aiprod/kind": "governance"}
+pricing_refresh_job = dg.define_asset_job("pricing_refresh", selection=["pricing_table"], tags=GOVERNANCE_TAGS,
                                           description="Reload prices and record what changed.")
 recalibration_job = dg.define_asset_job(
     "recalibration", selection=["pricing_table", "cost_ledger", "cost_model", "cost_model_backtest"],
-    description="Ledger, model fit and backtest; promotes a model that beats the current one.")
+    tags=GOVERNANCE_TAGS, description="Ledger, model fit and backtest; promotes a model that beats the current one.")
 pricing_refresh_schedule = dg.ScheduleDefinition(job=pricing_refresh_job, cron_schedule="0 5 * * *",
                                                  name="daily_pricing_refresh", execution_timezone="UTC")
 recalibration_schedule = dg.ScheduleDefinition(job=recalibration_job, cron_schedule="0 6 * * *",

@@ -1,6 +1,7 @@
 """Delivery asset: the manifest of every deliverable, with the human-readable QA report beside it."""
 
 import tempfile
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -30,7 +31,8 @@ from aiprod_assets.layout import (
     qa_report_key,
 )
 from aiprod_assets.metadata_values import readable_metadata
-from aiprod_assets.partitions import jobs_partitions
+from aiprod_assets.operations.job_facts import shot_failures
+from aiprod_assets.partitions import PRODUCTION_JOB, jobs_partitions
 from aiprod_assets.qa.report_html import render_qa_report
 from aiprod_assets.review.live import LiveFeed
 from resources.artifact_store import ArtifactStore
@@ -55,6 +57,14 @@ def _lineage(context: dg.AssetExecutionContext, job_id: str) -> dict[str, str]:
             materialization = records[0].asset_materialization
             lineage[name] = materialization.tags.get("dagster/data_version", f"run {records[0].run_id}")
     return lineage
+
+
+def _wall_clock_sec(context: dg.AssetExecutionContext, job_id: str) -> float | None:
+    """From the job's first run starting to now: the delivery closes the job."""
+    records = context.instance.get_run_records(filters=dg.RunsFilter(
+        job_name=PRODUCTION_JOB, tags={"dagster/partition": job_id}))
+    starts = [r.start_time for r in records if r.start_time]
+    return round(time.time() - min(starts), 3) if starts else None
 
 
 @dg.asset(partitions_def=jobs_partitions, group_name="delivery", kinds={"json"})
@@ -94,6 +104,8 @@ def delivery_manifest(context: dg.AssetExecutionContext, final_cut: FinalCut, re
         "variance_pct": manifest.cost.variance_pct,
         "within_budget": manifest.cost.within_budget,
         "semantic_score": semantic_qa_report.score,
+        "wall_clock_sec": _wall_clock_sec(context, job_id),
+        "shot_failures": float(shot_failures(rendered_clips.clips)),
         "deliverables": float(len(deliverables)),
         "audit_lines_skipped": float(len(audit.bad_lines)),
         "qa_report": dg.MetadataValue.path(store.uri(qa_report_key(job_id))),

@@ -1,6 +1,7 @@
 """Rendering assets: every shot's clip, resumable per shot, and the final cut."""
 
 import base64
+import os
 
 import dagster as dg
 
@@ -34,10 +35,12 @@ from aiprod_assets.review.moderation_gate import backends_to_use
 from resources.artifact_store import ArtifactStore
 from resources.gpu import TorchDevice
 from resources.policy import ProductionPolicy
+from resources.pools import render_op_tags, render_pool
 from resources.render_backends import RenderBackends
 
 
-@dg.asset(partitions_def=jobs_partitions, group_name="rendering", kinds={"torch", "video"}, pool="gpu")
+@dg.asset(partitions_def=jobs_partitions, group_name="rendering", kinds={"torch", "video"},
+          pool=render_pool(os.environ), op_tags=render_op_tags(os.environ))
 def rendered_clips(context: dg.AssetExecutionContext, shot_list: ShotList, cost_estimate: CostEstimate,
                    store: ArtifactStore, render_backends: RenderBackends, gpu: TorchDevice,
                    policy: ProductionPolicy) -> dg.Output[RenderedClips]:
