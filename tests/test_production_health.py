@@ -1,11 +1,15 @@
 """production_health's arithmetic, directly: which runs and jobs count on a day, committed spend, the
 failure rate, and a job's wall clock from its first run to the run that delivered it."""
 
-import pandas as pd
 import pytest
 
 from aiprod_assets.contracts import JobHealth
-from aiprod_assets.operations.health import day_bounds, day_health, runs_frame, wall_clock_sec
+from aiprod_assets.operations.health import (
+    day_bounds,
+    day_health,
+    runs_frame,
+    wall_clock_sec,
+)
 
 DAY = "2026-12-01"
 START, END = day_bounds(DAY)

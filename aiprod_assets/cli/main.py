@@ -11,6 +11,7 @@ from aiprod_assets.cli.gcs_commands import bucket, deliver
 from aiprod_assets.cli.monitoring_command import monitoring
 from aiprod_assets.cli.qa_command import qa
 from aiprod_assets.cli.review_commands import REVIEW_COMMANDS
+from aiprod_assets.cli.storyboard_command import storyboard
 from aiprod_assets.job_ids import InvalidJobId, check_job_id
 
 
@@ -183,6 +184,7 @@ cli.add_command(bucket)
 cli.add_command(deliver)
 cli.add_command(monitoring)
 cli.add_command(deploy)
+cli.add_command(storyboard)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 
 from aiprod_assets.canonical import compute_spec_hash, seed_of
 from aiprod_assets.contracts import (
@@ -20,6 +21,7 @@ from aiprod_assets.planning.frames import split_frames
 
 MAX_SHOTS_PER_SCENE = 3
 SECONDS_PER_SHOT = 4
+CAPTION_CHARS = 150
 
 _MOVE_CUES: tuple[tuple[CameraMove, str], ...] = (
     ("orbit", r"\b(around|circl\w*|orbit\w*)\b"),
@@ -82,7 +84,9 @@ def build_shot_list(manifest: ProductionManifest, profile: RenderProfile, backen
                 lighting=lighting,
                 palette=list(style.palette),
                 mood=scene.mood,
-                caption=f"{index + 1:02d} {shot_id} {scene.description}"[:72],
+                # Whole words only: the renderer wraps it into two lines and ends a longer one with "...".
+                caption=textwrap.shorten(f"{index + 1:02d} {shot_id} {scene.description}", CAPTION_CHARS,
+                                         placeholder=" ..."),
                 characters=list(scene.characters),
             )
             seed = seed_of({"job_id": manifest.job_id, "shot_id": shot_id, "spec": spec.model_dump(mode="json")})

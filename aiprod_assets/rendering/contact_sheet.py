@@ -32,7 +32,11 @@ def middle_frame(path: str | Path, width: int = THUMB_WIDTH) -> np.ndarray:
 
 def contact_sheet(clips: list[tuple[str, str | Path]]) -> bytes:
     """PNG bytes of the labelled middle frames of ``clips`` (shot id, path), in order."""
-    thumbs = [(shot_id, middle_frame(path)) for shot_id, path in clips]
+    return encode_png(sheet_of([(shot_id, middle_frame(path)) for shot_id, path in clips]))
+
+
+def sheet_of(thumbs: list[tuple[str, np.ndarray]]) -> np.ndarray:
+    """Labelled RGB thumbnails in rows of four, as one RGB image."""
     th, tw = thumbs[0][1].shape[:2]
     columns = min(COLUMNS, len(thumbs))
     rows = -(-len(thumbs) // columns)
@@ -44,7 +48,7 @@ def contact_sheet(clips: list[tuple[str, str | Path]]) -> bytes:
         label = text_mask(shot_id, 2)[:, :tw]
         label_top = top + th + 3
         sheet[label_top:label_top + label.shape[0], left:left + label.shape[1]][label] = 230
-    return encode_png(sheet)
+    return sheet
 
 
 def store_contact_sheet(store: Store, job_id: str, clips: list[ClipRecord]) -> bytes:

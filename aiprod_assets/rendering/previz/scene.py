@@ -12,8 +12,15 @@ import math
 import numpy as np
 
 from aiprod_assets.contracts import RenderProfile, ShotSpec
-from aiprod_assets.media.font import text_mask
+from aiprod_assets.rendering.previz.blocking import paint
 from aiprod_assets.rendering.previz.camera import layer_transform
+from aiprod_assets.rendering.previz.caption import (
+    BOX_KEEP,
+    BOX_LIFT,
+    TEXT_LUMA,
+    caption_mask,
+)
+from aiprod_assets.rendering.previz.shapes import hex_to_rgb
 
 # The world is drawn on a grid about this wide whatever the output size, then upsampled.
 WORLD_WIDTH = 256
@@ -35,10 +42,6 @@ GRAIN_MAX = 6
 CLOUD_DRIFT_PER_SEC = 0.02
 # The light breathes a little (gain, rate in Hz): ambient life even on a static shot.
 LIGHT_BREATH = (0.06, 0.7)
-
-
-def hex_to_rgb(colour: str) -> tuple[float, float, float]:
-    return tuple(int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))  # type: ignore[return-value]
 
 
 class PrevizScene:
@@ -76,9 +79,7 @@ class PrevizScene:
 
     def _caption(self, caption: str) -> None:
         scale = max(1, self.height // 270)
-        mask = text_mask(caption, scale)
-        max_w = self.width - 8 * scale
-        mask = mask[:, :max_w]
+        mask = caption_mask(caption, self.width, scale)
         pad = 2 * scale
         top = self.height - mask.shape[0] - 6 * scale
         self.caption_box = (top - pad, top + mask.shape[0] + pad, 4 * scale - pad, 4 * scale + mask.shape[1] + pad)
@@ -107,15 +108,22 @@ class PrevizScene:
             rx, ry = rng.uniform(0.06, 0.14), rng.uniform(0.02, 0.06)
             clouds = torch.maximum(clouds, torch.exp(-((u - cx) / rx) ** 2 - ((v - cy) / ry) ** 2))
         layers.append(torch.cat([c2[:, None, None].expand_as(sky), 0.35 * clouds[None]]))
+        grounds = []
         for depth in LAYER_DEPTHS:
             base = 0.05 + 0.12 * LAYER_DEPTHS.index(depth) + rng.uniform(-0.03, 0.03)
             ridge = base + sum(rng.uniform(0.02, 0.06) * torch.sin(rng.uniform(2, 9) * u + rng.uniform(0, 6.283))
                                for _ in range(3))
             colour = (c0 * (0.25 + 0.55 * (1 - depth)) + c1 * (0.2 * (1 - depth)))[:, None, None].expand_as(sky)
             alpha = torch.sigmoid((v - ridge) * 300)[None]
-            if depth == LAYER_DEPTHS[-1]:
-                colour, alpha = self._paint_props(rng, u, v, base, colour.clone(), alpha)
             layers.append(torch.cat([colour, alpha]))
+            grounds.append(base)
+        named = dict(zip(("clouds", "far", "mid", "near"), layers[1:], strict=True))
+        self.drawn = paint(torch, named, dict.fromkeys(named, (u, v)),
+                           {"clouds": grounds[0], "far": grounds[0], "mid": grounds[1], "near": grounds[2]},
+                           self.spec, self.colours, rng)
+        if not self.drawn:  # a prompt that names nothing drawable still gets a skyline of towers
+            colour, alpha = self._paint_props(rng, u, v, grounds[2], layers[-1][:3].clone(), layers[-1][3:])
+            layers[-1] = torch.cat([colour, alpha])
         self.layers = torch.stack(layers)
 
     def _paint_props(self, rng, u, v, base, colour, alpha):
@@ -181,5 +189,6 @@ class PrevizScene:
         flat[area:].view(2, self.height // 2, self.width // 2).copy_(full[1:, ::2, ::2])
         top, bottom, left, right = self.caption_box
         region = luma[top:bottom, left:right].float()
-        luma[top:bottom, left:right] = torch.where(self.caption_mask, 225.0, region * 0.45 + 9).to(torch.uint8)
+        luma[top:bottom, left:right] = torch.where(self.caption_mask, float(TEXT_LUMA),
+                                                   region * BOX_KEEP + BOX_LIFT).to(torch.uint8)
         return out.cpu().numpy()
