@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-BackendName = Literal["previz", "veo", "runway", "replicate"]
+BackendName = Literal["previz", "wan", "veo", "runway", "replicate"]
 KNOWN_BACKENDS: tuple[str, ...] = get_args(BackendName)
 
 
@@ -26,6 +26,8 @@ class Backend:
 
 CATALOGUE: dict[str, Backend] = {b.name: b for b in (
     Backend("previz", "self_hosted", "previz-1"),
+    # An open text-to-video model on the deployment's own GPU, through diffusers (rendering/diffusion/).
+    Backend("wan", "self_hosted", "wan2.1-t2v-1.3b"),
     Backend("veo", "api", "veo-3.0-generate-001", (4, 6, 8)),
     Backend("runway", "api", "gen4.5", tuple(range(2, 11))),
     Backend("replicate", "api", "minimax/video-01", (6,)),

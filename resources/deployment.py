@@ -10,6 +10,8 @@ run time. A backend switched on without its key fails here, naming the variable 
   RUNWAYML_API_SECRET   Runway                               REPLICATE_API_TOKEN   Replicate
   GEMINI_API_KEY        the Gemini planner and vision judge
   AIPROD_<NAME>_BASE_URL / AIPROD_<NAME>_MODEL   another endpoint (a proxy) or model for VEO, RUNWAY, REPLICATE, GEMINI
+  AIPROD_WAN_MODEL           the self-hosted model for `wan` in AIPROD_BACKENDS: a local folder or a Hugging Face
+                             repo id already in the cache (AIPROD_WAN_OFFLOAD auto|on|off, AIPROD_WAN_STEPS)
   AIPROD_DAILY_LIMIT_USD     the daily spend the cost alert measures against (default 1000)
   AIPROD_ALERT_WEBHOOK, AIPROD_MONITORING_PROJECT   where alerts go (resources/alerting.py)
 """
@@ -25,7 +27,12 @@ from resources.alerting import alerting_from_env
 from resources.creative_director import GeminiCreativeDirector, LocalCreativeDirector
 from resources.gpu import TorchDevice
 from resources.policy import ProductionPolicy
-from resources.render_backends import ProviderSettings, RenderBackends, VeoSettings
+from resources.render_backends import (
+    DiffusionSettings,
+    ProviderSettings,
+    RenderBackends,
+    VeoSettings,
+)
 from resources.vision_judge import GeminiVisionJudge, NoVisionJudge
 
 KEY_VARIABLES = {"runway": "RUNWAYML_API_SECRET", "replicate": "REPLICATE_API_TOKEN", "gemini": "GEMINI_API_KEY"}
@@ -74,6 +81,13 @@ def deployment_resources(gpu: TorchDevice, env: Mapping[str, str] | None = None)
                                            **_endpoint("veo", env))
         else:
             raise DeploymentError("veo is switched on but neither GOOGLE_API_KEY nor GOOGLE_CLOUD_PROJECT is set")
+    wan = None
+    if "wan" in backends:
+        if not env.get("AIPROD_WAN_MODEL"):
+            raise DeploymentError("wan is switched on but AIPROD_WAN_MODEL is not set: a folder saved with "
+                                  "save_pretrained, or a Hugging Face repo id already in the local cache")
+        wan = DiffusionSettings(model=env["AIPROD_WAN_MODEL"], offload=env.get("AIPROD_WAN_OFFLOAD", "auto"),
+                                steps=int(env.get("AIPROD_WAN_STEPS", "30")))
     for name in ("runway", "replicate"):
         if name in backends:
             providers[name] = ProviderSettings(api_key=_key(name, env, name), **_endpoint(name, env))
@@ -97,7 +111,7 @@ def deployment_resources(gpu: TorchDevice, env: Mapping[str, str] | None = None)
     return {
         "policy": ProductionPolicy(enabled_backends=backends, approval=approval, daily_limit_usd=daily_limit),
         "alerting": alerting_from_env(env),
-        "render_backends": RenderBackends(gpu=gpu, **providers),
+        "render_backends": RenderBackends(gpu=gpu, wan=wan, **providers),
         "creative_director": (GeminiCreativeDirector(api_key=_key("gemini", env, "the Gemini planner"),
                                                      **gemini)
                               if planner == "gemini" else LocalCreativeDirector()),

@@ -14,7 +14,7 @@ class ProductionPolicy(dg.ConfigurableResource):
     enabled_backends: list[str] = Field(default_factory=lambda: ["previz"],
                                         description="render backends this deployment may use")
     gpu_model: Literal["CPU", "T4", "A100", "H100", "RTX4090"] = "CPU"
-    quantization: Literal["Q4", "Q8", "FP16", "FP32"] = "FP16"
+    quantization: Literal["Q4", "Q8", "FP16", "BF16", "FP32"] = "FP16"
     batch_size: int = Field(default=1, ge=1)
     gpu_count: int = Field(default=1, ge=1)
     framework: Literal["pytorch", "tensorrt", "onnxruntime", "deepspeed", "vllm"] = "pytorch"

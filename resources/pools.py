@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from aiprod_assets.backends import KNOWN_BACKENDS
 
-LOCAL_BACKENDS = ("previz",)
+LOCAL_BACKENDS = ("previz", "wan")
 GPU_POOL = "gpu"
 
 

@@ -1,5 +1,5 @@
-"""The render backends a deployment has: previz on the injected device, and the remote providers it
-switched on, each with its settings. The backends themselves are built by the rendering stage
+"""The render backends a deployment has: previz and, when set up, a self-hosted diffusers model on the
+injected device, and the remote providers it switched on, each with its settings. The backends themselves are built by the rendering stage
 (aiprod_assets.rendering.backend_chain); a provider's key comes from the environment (``dg.EnvVar``)
 and is handed to its SDK, never logged or stored.
 """
@@ -30,6 +30,22 @@ class VeoSettings(ProviderSettings):
     location: str | None = "us-central1"
 
 
+class DiffusionSettings(dg.Config):
+    """A self-hosted open text-to-video model through diffusers, on the injected GPU (docs/self-hosted-model.md)."""
+
+    model: str = Field(description="a folder saved with save_pretrained, or a Hugging Face repo id already in "
+                                   "the local cache (weights are never downloaded by a render)")
+    width: int = Field(default=832, ge=16, multiple_of=16)
+    height: int = Field(default=480, ge=16, multiple_of=16)
+    fps: int = Field(default=16, ge=1, description="the model's own frame rate; conform retimes to the profile")
+    steps: int = Field(default=30, ge=1)
+    guidance_scale: float = Field(default=5.0, ge=1.0)
+    negative_prompt: str = "blurry, low quality, distorted, watermark, text"
+    max_sequence_length: int = Field(default=226, ge=8)
+    offload: str = Field(default="auto", pattern="^(auto|on|off)$",
+                         description="move models to the CPU between uses: when GPU memory is short (auto), always, never")
+
+
 class RenderBackends(dg.ConfigurableResource):
     """Which backends of a cost estimate's chain this deployment can render with, and their settings."""
 
@@ -37,9 +53,11 @@ class RenderBackends(dg.ConfigurableResource):
     veo: VeoSettings | None = None
     runway: ProviderSettings | None = None
     replicate: ProviderSettings | None = None
+    wan: DiffusionSettings | None = None
 
     def available(self) -> list[str]:
-        return ["previz"] + [name for name in PROVIDERS if getattr(self, name) is not None]
+        return ["previz"] + (["wan"] if self.wan is not None else []) + [
+            name for name in PROVIDERS if getattr(self, name) is not None]
 
     def settings(self, name: str) -> ProviderSettings:
         settings = getattr(self, name) if name in PROVIDERS else None

@@ -45,7 +45,7 @@ def test_a_missing_artefact_reads_as_none_and_a_stored_one_as_its_model(store):
 def test_the_requested_chain_keeps_the_briefs_order_among_enabled_backends():
     assert requested_chain(["veo", "runway", "previz"], ["previz", "runway"]) == ["runway", "previz"]
     assert requested_chain(["veo"], ["previz", "runway"]) == ["previz"]  # none enabled: the deployment's first
-    assert set(KNOWN_BACKENDS) == {"previz", "veo", "runway", "replicate"}
+    assert set(KNOWN_BACKENDS) == {"previz", "wan", "veo", "runway", "replicate"}
     assert requested_seconds("veo", 4.5) == 6 and requested_seconds("previz", 4.5) == 4.5
 
 

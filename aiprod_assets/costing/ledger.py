@@ -2,7 +2,7 @@
 
 Billing export CSV schema (header required, one row per job, UTF-8):
     job_id, finished_at (ISO 8601), complexity (0-1), duration_sec (> 0), resolution (360p|720p|1080p),
-    backend, device, quantization (Q4|Q8|FP16|FP32), batch_size (>= 1), gpu_count (>= 1),
+    backend, device, quantization (Q4|Q8|FP16|BF16|FP32), batch_size (>= 1), gpu_count (>= 1),
     framework, spot (true|false), estimate_usd (>= 0), actual_usd (>= 0)
 and optionally prior_usd (the uncalibrated prior's estimate; empty or absent: recomputed from the row).
 A file with any malformed row is refused whole, with every bad line numbered: a row with too

@@ -54,7 +54,8 @@ def rendered_clips(context: dg.AssetExecutionContext, shot_list: ShotList, cost_
         context.log.warning(f"moderation flags ({', '.join(sorted({f.category for f in shot_list.moderation}))}): "
                             f"{', '.join(cost_estimate.chain)} held until a reviewer approves; previz renders now")
     try:
-        chain = build_chain(names, render_backends, store, on_event=context.log.info)
+        chain = build_chain(names, render_backends, store, on_event=context.log.info,
+                        quantization=policy.quantization)
     except (KeyError, ValueError) as err:  # a backend this deployment has not configured: retrying cannot help
         raise dg.Failure(str(err), allow_retries=False) from err
     primary = next((b for b in cost_estimate.per_backend if b.backend == names[0]), None)

@@ -13,20 +13,33 @@ from aiprod_assets.rendering.previz.backend import PrevizBackend
 
 
 def build_chain(names: list[str], backends, store: Store,
-                on_event: Callable[[str], None] = lambda message: None) -> list[RenderBackend]:
-    return [build_backend(name, backends, store, on_event) for name in names]
+                on_event: Callable[[str], None] = lambda message: None,
+                quantization: str = "FP16") -> list[RenderBackend]:
+    return [build_backend(name, backends, store, on_event, quantization) for name in names]
 
 
 def build_backend(name: str, backends, store: Store,
-                  on_event: Callable[[str], None] = lambda message: None) -> RenderBackend:
+                  on_event: Callable[[str], None] = lambda message: None,
+                  quantization: str = "FP16") -> RenderBackend:
     """``backends`` is the render_backends resource: the device, and the settings of each provider.
-    ``store`` holds the provider task journal."""
+    ``store`` holds the provider task journal; ``quantization`` (the policy's) is the precision a
+    self-hosted model runs at."""
     custom = backends.custom_backend(name)
     if custom is not None:
         return custom
     device = backends.gpu.torch_device()
     if name == "previz":
         return PrevizBackend(device)
+    if name == "wan":
+        from aiprod_assets.rendering.diffusion.backend import (
+            DiffusionBackend,
+            DiffusionOptions,
+        )
+
+        if backends.wan is None:
+            raise KeyError("render backend 'wan' is not set up in this deployment: set AIPROD_WAN_MODEL")
+        return DiffusionBackend(DiffusionOptions(**backends.wan.model_dump()), device, quantization,
+                                encoder=choose_encoder(device.type))
     settings = backends.settings(name)
     from aiprod_assets.rendering.providers.rate_limit import limiter_for
     from aiprod_assets.rendering.providers.remote import PollingLimits, RemoteBackend
