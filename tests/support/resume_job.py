@@ -17,9 +17,6 @@ from resources.policy import ProductionPolicy
 from resources.render_backends import ProviderSettings, RenderBackends
 from tests.support.fault_backends import FaultyBackends
 
-IN_PROCESS = {"execution": {"config": {"in_process": {}}}}
-
-
 def production_job() -> dg.JobDefinition:
     gpu = TorchDevice(device="cpu")
     store = LocalArtifactStore(root=os.environ["AIPROD_TEST_STORE"])
@@ -38,12 +35,13 @@ def production_job() -> dg.JobDefinition:
 def main(job_id: str, parent_run_id: str | None) -> int:
     instance = dg.DagsterInstance.get()
     job = dg.reconstructable(production_job)
+    # The production job runs in one process (its executor), so a kill takes the whole run down.
     if parent_run_id:
         options = dg.ReexecutionOptions.from_failure(parent_run_id, instance)
-        result = dg.execute_job(job, instance, run_config=IN_PROCESS, reexecution_options=options,
+        result = dg.execute_job(job, instance, reexecution_options=options,
                                 tags={"dagster/partition": job_id})
     else:
-        result = dg.execute_job(job, instance, run_config=IN_PROCESS, tags={"dagster/partition": job_id})
+        result = dg.execute_job(job, instance, tags={"dagster/partition": job_id})
     print(result.run_id)
     return 0 if result.success else 1
 
