@@ -80,6 +80,14 @@ def test_the_caption_reads_on_a_white_frame():
     assert box[text].mean() >= TEXT_LUMA - 1
 
 
+def test_the_caption_box_keeps_legal_levels_on_a_black_frame():
+    scene = scene_for("A field at night.", lighting="night", palette=["#000000", "#000000", "#000000"])
+    frame = scene.frame(3)[:PROFILE.height].astype(int)
+    top, bottom, left, right = scene.caption_box
+    assert frame[top:bottom, left:right].min() >= 16
+    assert ((frame >= 16) & (frame <= 235)).mean() >= 0.999
+
+
 @pytest.fixture(scope="module")
 def example_frames():
     """Per example: its first shot's middle frame and the next one (grain and a frame of motion apart)."""

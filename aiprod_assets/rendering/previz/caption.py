@@ -11,8 +11,9 @@ from aiprod_assets.media.font import GLYPH_H, text_mask
 
 MAX_LINES = 2
 ELLIPSIS = "..."
-# Box luma = under * BOX_KEEP + BOX_LIFT: at most 78 under a white frame, against text at TEXT_LUMA.
-BOX_KEEP, BOX_LIFT, TEXT_LUMA = 0.3, 8.0, 228
+# Box luma = under * BOX_KEEP + BOX_LIFT: at most 82 under a white frame, against text at TEXT_LUMA, and
+# never under 16 (legal video levels) over black.
+BOX_KEEP, BOX_LIFT, TEXT_LUMA = 0.3, 11.5, 228
 
 
 def wrap_caption(text: str, chars_per_line: int, max_lines: int = MAX_LINES) -> list[str]:
