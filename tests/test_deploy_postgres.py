@@ -4,6 +4,7 @@ one render at a time."""
 
 import shutil
 import subprocess
+import threading
 import sys
 
 import dagster as dg
@@ -42,7 +43,7 @@ def test_the_production_instance_config_loads_against_postgres(production_home):
     instance = dg.DagsterInstance.from_config(str(production_home))
     try:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
-        assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
+        assert type(instance.event_log_storage).__name__ == "SlotSafePostgresEventLogStorage"
         assert type(instance.schedule_storage).__name__ == "PostgresScheduleStorage"
         coordinator = instance.run_coordinator
         assert type(coordinator).__name__ == "QueuedRunCoordinator"
@@ -90,3 +91,25 @@ def test_a_real_daemon_delivers_six_queued_jobs_two_at_a_time_one_render_at_a_ti
         # All six were requested before the first finished: the queue, not the arrivals, kept it to two.
         records = instance.get_run_records(filters=dg.RunsFilter(job_name="production"))
         assert max(r.create_timestamp.timestamp() for r in records) < min(end for _, end, _ in runs)
+
+
+def test_a_pool_slot_is_taken_by_one_step_however_many_claim_it_at_once(production_home):
+    from dagster._utils.concurrency import ConcurrencySlotStatus
+
+    storage = dg.DagsterInstance.from_config(str(production_home)).event_log_storage
+    storage.set_concurrency_slots("race", 1)
+    for attempt in range(10):
+        start, results = threading.Barrier(8), []
+
+        def claim(n, attempt=attempt):
+            start.wait()
+            results.append((storage._claim_concurrency_slot("race", f"run-{attempt}-{n}", "rendered_clips"), n))
+
+        workers = [threading.Thread(target=claim, args=(n,)) for n in range(8)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        winners = [n for status, n in results if status == ConcurrencySlotStatus.CLAIMED]
+        assert len(winners) == 1, (attempt, results)
+        storage.free_concurrency_slots_for_run(f"run-{attempt}-{winners[0]}")
