@@ -4,8 +4,8 @@ one render at a time."""
 
 import shutil
 import subprocess
-import threading
 import sys
+import threading
 
 import dagster as dg
 import pytest

@@ -17,6 +17,7 @@ from resources.policy import ProductionPolicy
 from resources.render_backends import ProviderSettings, RenderBackends
 from tests.support.fault_backends import FaultyBackends
 
+
 def production_job() -> dg.JobDefinition:
     gpu = TorchDevice(device="cpu")
     store = LocalArtifactStore(root=os.environ["AIPROD_TEST_STORE"])
