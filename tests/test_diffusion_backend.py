@@ -2,6 +2,7 @@
 folder: precision from policy, seeded determinism, conform to the profile, and a real Dagster run through
 rendered_clips and technical QA, priced as GPU seconds at the policy's rate."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -50,21 +51,25 @@ def test_precision_follows_the_policy():
         precision_for("Q8", "cpu")
 
 
-def test_a_shot_is_drawn_seeded_and_conformed_to_the_profile(tiny_model, tmp_path):
+def test_a_shot_is_drawn_and_conformed_to_the_profile(tiny_model, tmp_path):
     shot = provider_shot(frames=30)
     result = backend(tiny_model).render(request_for(tmp_path, shot, "wan"))
     out = request_for(tmp_path, shot, "wan").out_path
     checks = check_file(out, Expectations(PROFILE, target_duration_sec=shot.spec.frames / PROFILE.fps))
     assert [c.id for c in checks if not c.passed] == []
     assert any("scaled 32x32" in note for note in result.notes) and result.device == "cpu"
-    source = [f.copy() for f in video_frames(result.source_path)]
-    assert len(source) == frames_for(1.0, TINY_OPTIONS["fps"])
-    for folder in ("again", "other"):
-        (tmp_path / folder).mkdir()
-    again = backend(tiny_model).render(request_for(tmp_path / "again", shot, "wan"))
-    assert all((a == b).all() for a, b in zip(source, video_frames(again.source_path), strict=True))
-    other = backend(tiny_model).render(request_for(tmp_path / "other", provider_shot(frames=30, seed=8), "wan"))
-    assert any((a != b).any() for a, b in zip(source, video_frames(other.source_path), strict=True))
+    assert len(list(video_frames(result.source_path))) == frames_for(1.0, TINY_OPTIONS["fps"])
+
+
+def test_the_same_seed_draws_the_same_frames_and_another_seed_others(tiny_model):
+    # The model's own output, before encoding: a float comparison, so thread scheduling in a float sum
+    # cannot make two equal videos differ by a code value after the encoder.
+    first, _ = backend(tiny_model).generate(provider_shot(frames=30))
+    again, _ = backend(tiny_model).generate(provider_shot(frames=30))
+    other, _ = backend(tiny_model).generate(provider_shot(frames=30, seed=8))
+    assert first.shape == (frames_for(1.0, TINY_OPTIONS["fps"]), 32, 32, 3)
+    assert np.allclose(first, again, atol=1e-5)
+    assert np.abs(first - other).mean() > 1e-3
 
 
 def test_weights_are_never_downloaded(tmp_path):

@@ -63,11 +63,11 @@ class DiffusionBackend:
         self.options, self.device, self.quantization, self.encoder = options, device, quantization, encoder
         self.version = backend_version(self.name)
 
-    def render(self, request: RenderRequest) -> RenderResult:
+    def generate(self, shot) -> tuple[np.ndarray, tuple[str, ...]]:
+        """The model's frames for the shot (float 0..1, N x H x W x 3), and notes on how it ran."""
         import torch
 
-        started = time.perf_counter()
-        shot, options = request.shot, self.options
+        options = self.options
         pipe, notes = load_pipeline(options.model, precision_for(self.quantization, self.device.type),
                                     self.device, options.offload)
         # A CPU generator: the same seed gives the same video on any device and with offloading.
@@ -81,8 +81,14 @@ class DiffusionBackend:
             raise RetryableRenderError(f"CUDA out of memory on {self.device}") from err
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
+        return np.asarray(output.frames[0], dtype=np.float32), notes
+
+    def render(self, request: RenderRequest) -> RenderResult:
+        started = time.perf_counter()
+        shot = request.shot
+        frames, notes = self.generate(shot)
         source = Path(request.out_path).with_suffix(".source.mp4")
-        write_source(np.asarray(output.frames[0], dtype=np.float32), options.fps, source)
+        write_source(frames, self.options.fps, source)
         title, comment = clip_metadata(request.job_id, shot, self.version, request.profile.name)
         report = conform_clip(source, Path(request.out_path), shot, request.profile, title, comment,
                               encoder=self.encoder)
