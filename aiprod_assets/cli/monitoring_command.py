@@ -21,7 +21,7 @@ def init(project: str, channels: tuple[str, ...]) -> None:
     the thresholds of this deployment's policy. Safe to run again: existing policies are kept."""
     from google.api_core.exceptions import GoogleAPIError
 
-    from aiprod_assets.operations.alerts import AlertThresholds
+    from aiprod_assets.operations.assets import thresholds
     from aiprod_assets.operations.monitoring import clients, init_policies
     from resources.deployment import DeploymentError, deployment_resources
     from resources.gpu import TorchDevice
@@ -30,9 +30,7 @@ def init(project: str, channels: tuple[str, ...]) -> None:
         policy = deployment_resources(TorchDevice(device="cpu"))["policy"]
     except DeploymentError as err:
         raise click.ClickException(str(err)) from None
-    limits = AlertThresholds(daily_limit_usd=policy.daily_limit_usd, cost_fraction=policy.alert_cost_fraction,
-                             failure_rate=policy.alert_failure_rate, quality_floor=policy.alert_quality_floor,
-                             min_runs=policy.alert_min_runs)
+    limits = thresholds(policy)
     endpoint = os.environ.get("AIPROD_MONITORING_ENDPOINT") or None
     _, policies = clients(endpoint, local=os.environ.get("AIPROD_MONITORING_LOCAL") == "1")
     try:

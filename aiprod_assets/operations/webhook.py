@@ -12,6 +12,9 @@ TITLES = {"cost_overrun": "Cost overrun", "failure_rate": "Pipeline failure rate
           "run_failure": "Production run failed"}
 
 
+MAX_REPLY_BYTES = 64 * 1024
+
+
 class WebhookError(RuntimeError):
     pass
 
@@ -32,7 +35,7 @@ def post(url: str, notice: AlertNotice, timeout_sec: float = 10.0) -> None:
                                      headers={"content-type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=timeout_sec) as response:
-            response.read()
+            response.read(MAX_REPLY_BYTES)  # the reply says nothing we use: never read a large one whole
     except OSError as err:
         # The URL carries the webhook's secret path: never put it in a message or a log.
         raise WebhookError(f"alert webhook refused the notice ({type(err).__name__}: "
