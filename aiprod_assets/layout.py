@@ -272,6 +272,11 @@ def qa_pictures_key(sha256: str, version: str) -> str:
     return f"cache/qa/{check_key(sha256)}-pictures-{check_key(version)}.npz"
 
 
+def qa_frames_key(sha256: str, version: str) -> str:
+    """Each frame's measurements of one file's bytes, from which a cut that copies its packets is judged."""
+    return f"cache/qa/{check_key(sha256)}-frames-{check_key(version)}.npz"
+
+
 # --- operations ------------------------------------------------------------------
 
 

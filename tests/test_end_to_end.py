@@ -9,6 +9,7 @@ from aiprod_assets.intake.submission import accept
 from aiprod_assets.media.decode import audio_samples
 from aiprod_assets.media.loudness import integrated_loudness, true_peak_dbtp
 from aiprod_assets.media.probe import moov_before_mdat, probe
+from aiprod_assets.qa.technical import Expectations, check_file
 from resources.gpu import TorchDevice
 from tests.support.jobs import run_production
 
@@ -61,6 +62,17 @@ def test_every_clip_and_the_final_cut_meet_the_profile(lighthouse_job, tmp_path)
     assert cut.duration_sec == pytest.approx(12.0, abs=1 / 30)
     samples = audio_samples(cut_path)
     assert abs(integrated_loudness(samples) + 23) <= 1 and true_peak_dbtp(samples) <= -1
+
+
+def test_the_cut_is_copied_and_judged_from_its_clips_measurements(lighthouse_job, tmp_path):
+    """The graph's cut: copied, its QA composed from what rendering kept, and equal to a decode of the cut."""
+    store, job_id, _, metadata = lighthouse_job
+    assert metadata["cut_stream_copied"].value is True and metadata["cut_qa_composed"].value is True
+    cut = FinalCut.model_validate_json(store.get_bytes(f"jobs/{job_id}/final_cut.json"))
+    shot_list = ShotList.model_validate_json(store.get_bytes(f"jobs/{job_id}/shot_list.json"))
+    cut_path = store.local_copy(f"jobs/{job_id}/final_cut.mp4", tmp_path)
+    decoded = check_file(cut_path, Expectations(shot_list.profile, target_duration_sec=shot_list.total_frames / 30))
+    assert cut.qa == decoded and all(c.passed for c in decoded)
 
 
 def test_render_metadata_and_contact_sheet(lighthouse_job, tmp_path):

@@ -10,10 +10,19 @@ import numpy as np
 import pytest
 import torch
 
+from aiprod_assets.contracts import ShotList
 from aiprod_assets.planning.profiles import render_profile
-from aiprod_assets.qa.cuts import count_segments, small_luma_frames
-from aiprod_assets.qa.technical import Expectations, check_file
-from aiprod_assets.rendering.final_cut import assemble_final_cut
+from aiprod_assets.qa.cut_scan import CannotCompose, Span, compose_cut_scan
+from aiprod_assets.qa.cuts import (
+    count_segments,
+    segments_from_changes,
+    small_luma_frames,
+    thumbnail,
+)
+from aiprod_assets.qa.scan import scan
+from aiprod_assets.qa.technical import Expectations, check_file, technical_checks
+from aiprod_assets.rendering.cut_qa import judge_cut
+from aiprod_assets.rendering.final_cut import assemble, assemble_final_cut
 from aiprod_assets.rendering.previz.renderer import render_previz_clip
 from aiprod_assets.rendering.transitions import crossfade_frames, cut_keyframes
 from tests.support.shots import make_shot
@@ -95,6 +104,52 @@ def test_clips_of_other_encoder_settings_fall_back_to_encoding_the_whole_cut(cli
     render_previz_clip("smart-cut", shot, other, odd, torch.device("cpu"))
     frames, copied = assemble_final_cut([clips[0], (shot, odd), clips[2]], PROFILE, tmp_path / "cut.mp4", "t", "c")
     assert not copied and frames == sum(s.spec.frames for s, _ in clips)
+
+
+def test_the_copied_cut_is_judged_from_its_clips_as_a_decode_of_it_would_judge_it(clips, tmp_path):
+    """Composed from the clips' kept measurements plus a decode of the crossfade alone: every check, every
+    per-frame measurement and the shot count equal those of decoding the whole cut."""
+    out = tmp_path / "cut.mp4"
+    made = assemble(clips, PROFILE, out, "t", "c", workdir=tmp_path)
+    assert made.copied and [s.first for s in made.spans] == [0, 0, 0, 12]  # the dissolve's encode, then clip 3
+    measured = []
+
+    def stats_of(path):
+        measured.append(path)
+        return scan(path, keep_frames=True).frames
+
+    composed = compose_cut_scan(out, made.spans, stats_of)
+    assert measured == [span.path for span in made.spans]
+    thumbnails = []
+    decoded = scan(out, on_frame=lambda frame: thumbnails.append(thumbnail(frame)))
+    assert composed.media.video.decoded_frames == decoded.video.decoded_frames == 106
+    assert composed.media.video.luma_means == decoded.video.luma_means
+    assert composed.media.video.frame_changes == decoded.video.frame_changes
+    assert composed.media.video.luma_legal_share == decoded.video.luma_legal_share
+    assert composed.media.video.flash == decoded.video.flash
+    expect = Expectations(PROFILE, target_duration_sec=106 / 24)
+    assert technical_checks(composed.media, expect) == technical_checks(decoded, expect)
+    shots = [s for s, _ in clips]
+    fade = crossfade_frames(PROFILE, 30)
+    assert (segments_from_changes(composed.thumb_changes, composed.picture, shots, fade)
+            == count_segments(thumbnails, shots, fade) == (3, [36, 66]))
+
+
+def test_a_cut_whose_packets_are_not_its_parts_is_decoded_instead(clips, tmp_path):
+    out = tmp_path / "cut.mp4"
+    made = assemble(clips, PROFILE, out, "t", "c", workdir=tmp_path)
+    # The second clip's measurements offered for the first one's frames: its packets differ from the cut's.
+    swapped = [Span(path=made.spans[1].path, first=0, frames=made.spans[0].frames), *made.spans[1:]]
+    with pytest.raises(CannotCompose, match="not the file's"):
+        compose_cut_scan(out, swapped, lambda path: scan(path, keep_frames=True).frames)
+    shot_list = ShotList(job_id="smart-cut", profile=PROFILE, shots=[s for s, _ in clips], total_frames=106)
+    verdict = judge_cut(out, swapped, shot_list, {p for _, p in clips},
+                        kept_stats=lambda path: scan(path, keep_frames=True).frames)
+    assert verdict.composed.startswith("decoded:") and all(c.passed for c in verdict.checks)
+    assert (verdict.segments, verdict.starts) == (3, [36, 66])
+    good = judge_cut(out, made.spans, shot_list, {p for _, p in clips},
+                     kept_stats=lambda path: scan(path, keep_frames=True).frames)
+    assert good.composed.startswith("composed") and good.checks == verdict.checks
 
 
 @pytest.mark.skipif(shutil.which("ffmpeg") is None and not os.environ.get("CI"),

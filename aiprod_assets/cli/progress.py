@@ -19,7 +19,7 @@ QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}
 
 
 def execute_with_progress(job: dg.JobDefinition, instance: dg.DagsterInstance, job_id: str,
-                          poll_sec: float = 0.2, asset_selection: list[dg.AssetKey] | None = None,
+                          poll_sec: float = 0.5, asset_selection: list[dg.AssetKey] | None = None,
                           tags: dict[str, str] | None = None) -> dg.ExecuteInProcessResult:
     run_id = str(uuid.uuid4())
     steps = ([key.path[-1] for key in asset_selection] if asset_selection
@@ -38,12 +38,16 @@ def execute_with_progress(job: dg.JobDefinition, instance: dg.DagsterInstance, j
     worker = threading.Thread(target=work, name=f"aiprod-run-{job_id}", daemon=True)
     worker.start()
     seen: set[str] = set()
-    messages_seen = 0
+    cursor = None
     with tqdm(total=len(steps), desc=job_id, unit="step") as bar:
         while True:
             alive = worker.is_alive()
-            entries = instance.all_logs(run_id)
-            for entry in entries[messages_seen:]:
+            # Only the events since the last look: reading the whole log each time cost seconds of CPU per
+            # job, taken from the render running beside it.
+            page = instance.get_records_for_run(run_id, cursor=cursor)
+            cursor = page.cursor or cursor
+            for record in page.records:
+                entry = record.event_log_entry
                 event = entry.dagster_event
                 if event is None and (entry.user_message.startswith("shot ") or entry.level >= logging.WARNING):
                     # Per-shot progress lines from the render step, and the steps' warnings.
@@ -52,7 +56,8 @@ def execute_with_progress(job: dg.JobDefinition, instance: dg.DagsterInstance, j
                     seen.add(entry.step_key)
                     bar.set_postfix_str(f"{entry.step_key} {event.event_type_value.removeprefix('STEP_').lower()}")
                     bar.update(1)
-            messages_seen = len(entries)
+            if page.has_more:
+                continue
             if not alive:
                 break
             time.sleep(poll_sec)

@@ -22,7 +22,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import lsq_linear
 
 from aiprod_assets.contracts import BillingRule
 
@@ -73,6 +72,10 @@ def recency_weights(count: int, half_life: float = HALF_LIFE_JOBS) -> np.ndarray
 
 def fit_form(form: str, frame: pd.DataFrame) -> dict[str, float]:
     """Coefficients of ``form`` fitted on ``frame`` (columns p, pb, complexity, resolution, actual_usd)."""
+    from scipy.optimize import (
+        lsq_linear,  # here: importing scipy costs every process's start a second
+    )
+
     if form == "prior":
         return {}
     p, pb, c, res, y = _columns(frame)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
+
+from aiprod_assets.media.filters import iir_filter, oversample4
 
 SAMPLE_RATE = 48_000
 # K-weighting at 48 kHz (BS.1770-4, table 1 and 2): a high shelf, then a high-pass.
@@ -15,7 +16,7 @@ SILENCE_LUFS = -float("inf")
 
 
 def _block_powers(samples: np.ndarray) -> np.ndarray:
-    weighted = signal.lfilter(*_HIGHPASS, signal.lfilter(*_SHELF, samples, axis=-1), axis=-1)
+    weighted = iir_filter([_SHELF, _HIGHPASS], samples)
     block, step = int(_BLOCK_SEC * SAMPLE_RATE), int(_STEP_SEC * SAMPLE_RATE)
     if weighted.shape[-1] < block:
         return np.zeros(0)
@@ -44,7 +45,7 @@ def integrated_loudness(samples: np.ndarray) -> float:
 
 def true_peak_dbtp(samples: np.ndarray) -> float:
     """Peak of the 4x oversampled signal in dBTP."""
-    oversampled = signal.resample_poly(np.atleast_2d(samples), 4, 1, axis=-1)
+    oversampled = oversample4(samples)
     peak = float(np.max(np.abs(oversampled))) if oversampled.size else 0.0
     return 20 * np.log10(peak) if peak > 0 else SILENCE_LUFS
 

@@ -44,6 +44,12 @@ class _Trend:
             self.direction, self.start_level, self.start_grid, self.counted = direction, before, before_grid, False
 
 
+def flash_grids(luma: np.ndarray, cr: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """What the flash meter reads of a frame: its luma on a regular grid, and where Cr is saturated red."""
+    red = cr[::GRID_STEP // 2, ::GRID_STEP // 2] >= SATURATED_RED_CR if cr is not None else None
+    return luma[::GRID_STEP, ::GRID_STEP], red
+
+
 @dataclass
 class FlashMeter:
     """Fed one decoded frame at a time (its luma and Cr planes); records the frames where transitions complete."""
@@ -58,9 +64,13 @@ class FlashMeter:
     _previous_red_share: float = 0.0
 
     def add(self, luma: np.ndarray, cr: np.ndarray | None) -> None:
-        level = _LUMINANCE[luma[::GRID_STEP, ::GRID_STEP]]
+        self.add_grids(*flash_grids(luma, cr))
+
+    def add_grids(self, luma_grid: np.ndarray, red: np.ndarray | None) -> None:
+        """One frame as its sampled luma and its saturated-red mask (``flash_grids``): a frame measured
+        before (a clip's kept measurements) is fed again without decoding it."""
+        level = _LUMINANCE[luma_grid]
         mean = float(level.mean())
-        red = cr[::GRID_STEP // 2, ::GRID_STEP // 2] >= SATURATED_RED_CR if cr is not None else None
         red_share = float(np.count_nonzero(red)) / red.size if red is not None else 0.0
         if self._previous is not None and self._previous.shape == level.shape:
             found = self._general_transition(level, mean)

@@ -22,15 +22,24 @@ from aiprod_assets.layout import (
     CorruptRecord,
     Store,
     qa_cache_key,
+    qa_frames_key,
     qa_pictures_key,
     read_record,
 )
+from aiprod_assets.qa.frame_stats import FrameStats, stats_bytes, stats_from_bytes
+from aiprod_assets.qa.scan import scan
 from aiprod_assets.qa.semantic import ClipPictures, PictureCollector, read_pictures
-from aiprod_assets.qa.technical import CHECK_IDS, Expectations, check_file
+from aiprod_assets.qa.technical import (
+    CHECK_IDS,
+    Expectations,
+    check_file,
+    technical_checks,
+)
 
 # Bump when a check's measurement or threshold changes: every cached result is then judged again.
 CHECKER_VERSION = "technical-2"
-PICTURES_VERSION = "pictures-1"
+PICTURES_VERSION = "pictures-2"
+FRAMES_VERSION = "frames-1"
 
 
 def expectations_digest(expect: Expectations) -> str:
@@ -58,8 +67,9 @@ def _kept_pictures(store: Store, digest: str) -> ClipPictures | None:
         return None
     try:
         with np.load(io.BytesIO(store.get_bytes(key))) as kept:
+            middle = kept["middle"] if "middle" in kept.files and kept["middle"].size else None
             return ClipPictures(rgb=[p.astype(np.float64) / 255 for p in kept["rgb"]],
-                                luma_means=[float(m) for m in kept["means"]])
+                                luma_means=[float(m) for m in kept["means"]], middle=middle)
     except (ValueError, KeyError, OSError):
         return None  # unreadable: measured again and rewritten
 
@@ -69,7 +79,8 @@ def _keep_pictures(store: Store, digest: str, pictures: ClipPictures) -> None:
     small = [np.round(p * 255).astype(np.uint8) for p in pictures.rgb]
     buffer = io.BytesIO()
     np.savez_compressed(buffer, rgb=np.stack(small) if small else np.zeros((0, 90, 160, 3), np.uint8),
-                        means=np.array(pictures.luma_means))
+                        means=np.array(pictures.luma_means),
+                        middle=pictures.middle if pictures.middle is not None else np.zeros(0, np.uint8))
     store.put_bytes(qa_pictures_key(digest, PICTURES_VERSION), buffer.getvalue())
 
 
@@ -94,8 +105,11 @@ def cached_qa(store: Store, path: str | Path, expect: Expectations, frames: int)
         return checks, pictures
     if checks is None:
         collector = PictureCollector(frames)
-        checks = check_file(path, expect, on_frame=collector.add)
+        media = scan(path, on_frame=collector.add, keep_frames=True)
+        checks = technical_checks(media, expect)
         _keep_checks(store, digest, wanted, checks)
+        if media.frames is not None:
+            _keep_frame_stats(store, digest, media.frames)
         pictures = collector.pictures()
     else:
         pictures = read_pictures(path)
@@ -112,3 +126,23 @@ def cached_pictures(store: Store, path: str | Path) -> ClipPictures:
     pictures = read_pictures(path)
     _keep_pictures(store, digest, pictures)
     return pictures
+
+
+def _keep_frame_stats(store: Store, digest: str, stats: FrameStats) -> None:
+    store.put_bytes(qa_frames_key(digest, FRAMES_VERSION), stats_bytes(stats))
+
+
+def cached_frame_stats(store: Store, path: str | Path) -> FrameStats | None:
+    """Each frame's measurements of the file at ``path``: kept ones for these bytes, else measured now and
+    kept; None when it has no picture that decodes."""
+    digest = file_sha256(path)
+    key = qa_frames_key(digest, FRAMES_VERSION)
+    if store.exists(key):
+        try:
+            return stats_from_bytes(store.get_bytes(key))
+        except (ValueError, KeyError, OSError):
+            pass  # unreadable: measured again and rewritten
+    stats = scan(path, keep_frames=True).frames
+    if stats is not None:
+        _keep_frame_stats(store, digest, stats)
+    return stats

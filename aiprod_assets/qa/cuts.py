@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import av
@@ -32,21 +33,29 @@ def small_luma_frames(path: str | Path) -> list[np.ndarray]:
 
 
 def count_segments(frames: list[np.ndarray], shots: list[Shot], fade_frames: int) -> tuple[int, list[int]]:
-    """How many shots the picture shows, and the frames where a new one starts.
+    """How many shots the picture shows, and the frames where a new one starts (from every frame's thumbnail)."""
+    changes = np.array([np.abs(b.astype(np.int16) - a).mean() for a, b in zip(frames, frames[1:])])
+    return segments_from_changes(changes, frames.__getitem__, shots, fade_frames)
+
+
+def segments_from_changes(changes: np.ndarray, picture: Callable[[int], np.ndarray], shots: list[Shot],
+                          fade_frames: int) -> tuple[int, list[int]]:
+    """``changes[i]``: thumbnail change from frame i to i + 1; ``picture(i)``: frame i's thumbnail, read only
+    where the plan puts a dissolve.
 
     A hard cut is a spike in frame-to-frame change. A dissolve is found where the plan
     put one: the picture before it and the picture after it must differ like a cut.
     """
-    changes = np.array([np.abs(b.astype(np.int16) - a).mean() for a, b in zip(frames, frames[1:])])
     if changes.size == 0:
         return 1, []
+    total = changes.size + 1
     threshold = max(HARD_CUT_FLOOR, HARD_CUT_OVER_MEDIAN * float(np.median(changes)))
     starts = [i + 1 for i, change in enumerate(changes) if change > threshold]
     boundary = 0
     for shot in shots:
         if boundary and shot.transition_in == "crossfade":
-            before, after = boundary - 1, min(len(frames) - 1, boundary + fade_frames)
-            if np.abs(frames[after].astype(np.int16) - frames[before]).mean() > threshold and boundary not in starts:
+            before, after = boundary - 1, min(total - 1, boundary + fade_frames)
+            if np.abs(picture(after).astype(np.int16) - picture(before)).mean() > threshold and boundary not in starts:
                 starts.append(boundary)
         boundary += shot.spec.frames
     return 1 + len(starts), sorted(starts)

@@ -7,6 +7,7 @@ threshold and keeps the scan close to the cost of a plain decode.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -15,8 +16,15 @@ from pathlib import Path
 import av
 import numpy as np
 
+from aiprod_assets.media.planes import plane as _plane
 from aiprod_assets.media.probe import RANGE_NAMES, colour_name, top_level_atoms
-from aiprod_assets.qa.broadcast import FlashMeter, FlashResult, flash_windows
+from aiprod_assets.qa.broadcast import (
+    FlashMeter,
+    FlashResult,
+    flash_grids,
+    flash_windows,
+)
+from aiprod_assets.qa.frame_stats import FrameKeeper, FrameStats
 
 BLACK_LUMA_MEAN = 24.0  # limited-range black is 16; grain lifts a black picture a few levels
 FROZEN_MEAN_ABS_DIFF = 0.5  # identical pictures; grain or any motion moves far more
@@ -44,6 +52,7 @@ class VideoScan:
     luma_legal_share: float = 1.0
     start_sec: float | None = None  # presentation time of the first frame
     flash: FlashResult | None = None
+    packet_digests: dict[int, bytes] = field(default_factory=dict)  # by pts, when only demuxed
 
 
 @dataclass
@@ -68,6 +77,7 @@ class MediaScan:
     audio: AudioScan | None
     errors: list[str] = field(default_factory=list)
     error_timecode_sec: float | None = None
+    frames: FrameStats | None = None  # each frame's measurements, when kept
 
     @property
     def fps(self) -> float:
@@ -86,21 +96,6 @@ class MediaScan:
         return len(self.video.pts) * self.frame_step_sec if self.video else 0.0
 
 
-def _plane(frame: av.VideoFrame, index: int = 0) -> np.ndarray:
-    """A plane read in place: luma (0) or a chroma plane (1: Cb, 2: Cr), on the 8-bit scale."""
-    plane = frame.planes[index]
-    dtype = np.uint16 if "p10" in frame.format.name or "p12" in frame.format.name else np.uint8
-    width = plane.line_size // np.dtype(dtype).itemsize
-    rows = np.frombuffer(plane, dtype=dtype).reshape(-1, width)[: plane.height, : plane.width]
-    if dtype is np.uint16:
-        return (rows >> 2).astype(np.uint8)  # 10-bit to the 8-bit scale the thresholds use
-    return rows
-
-
-def _luma(frame: av.VideoFrame) -> np.ndarray:
-    return _plane(frame, 0)
-
-
 def _video_scan(stream: av.video.stream.VideoStream) -> VideoScan:
     context = stream.codec_context
     sar = context.sample_aspect_ratio
@@ -113,9 +108,13 @@ def _video_scan(stream: av.video.stream.VideoStream) -> VideoScan:
         color_range=colour_name(context.color_range, RANGE_NAMES), time_base=stream.time_base)
 
 
-def scan(path: str | Path, on_frame: Callable[[av.VideoFrame], None] | None = None) -> MediaScan:
+def scan(path: str | Path, on_frame: Callable[[av.VideoFrame], None] | None = None, keep_frames: bool = False,
+         decode_video: bool = True) -> MediaScan:
     """Everything the technical checks measure, in one decode; ``on_frame`` sees each decoded picture too
-    (the cut's shot counting shares this pass)."""
+    (the cut's shot counting shares this pass). ``keep_frames`` also keeps each frame's measurements
+    (``MediaScan.frames``), from which a cut made of this file's packets is judged without decoding them.
+    Without ``decode_video`` the pictures are only demuxed: their packets' digests are kept instead, and the
+    per-frame measurements are left for the caller to fill in (qa/cut_scan.py)."""
     path = str(path)
     atoms = top_level_atoms(path)
     try:
@@ -131,59 +130,101 @@ def scan(path: str | Path, on_frame: Callable[[av.VideoFrame], None] | None = No
         result = MediaScan(path=path, atoms=atoms, format_name=container.format.name,
                            metadata=dict(container.metadata),
                            video=_video_scan(video_stream) if video_stream else None, audio=None)
-        resampler = av.AudioResampler(format="fltp", rate=QA_SAMPLE_RATE) if audio_stream else None
-        chunks: list[np.ndarray] = []
-        audio_end = Fraction(0)
-        legal = counted = 0
-        previous: np.ndarray | None = None
-        flashes = FlashMeter()
-        audio_start: float | None = None
+        pictures = _PictureMeter(result.video, keep_frames) if video_stream is not None else None
+        audio = _AudioMeter(audio_stream) if audio_stream is not None else None
         streams = [s for s in (video_stream, audio_stream) if s is not None]
         try:
             for packet in container.demux(*streams):
                 if packet.stream is audio_stream:
-                    if packet.pts is not None and packet.duration:
-                        audio_end = max(audio_end, (packet.pts + packet.duration) * packet.time_base)
-                    for frame in packet.decode():
-                        if audio_start is None and frame.time is not None:
-                            audio_start = float(frame.time)
-                        chunks.extend(out.to_ndarray() for out in resampler.resample(frame))
+                    audio.add(packet)
                     continue
                 if packet.size:
                     result.video.packet_bytes += packet.size
                     result.video.pts.append(packet.pts)
+                    if not decode_video:
+                        result.video.packet_digests[packet.pts] = hashlib.blake2b(bytes(packet), digest_size=16).digest()
+                if not decode_video:
+                    continue
                 for frame in packet.decode():
-                    if result.video.start_sec is None and frame.time is not None:
-                        result.video.start_sec = float(frame.time)
-                    luma = _luma(frame)
-                    flashes.add(luma, _plane(frame, 2) if len(frame.planes) > 2 else None)
-                    sample = luma[::2, ::2]
-                    legal += int(np.count_nonzero((sample >= 16) & (sample <= 235)))
-                    counted += sample.size
-                    result.video.luma_means.append(float(sample.mean()))
-                    small = luma[::4, ::4].astype(np.int16)
-                    change = float(np.abs(small - previous).mean()) if previous is not None else float("inf")
-                    result.video.frame_changes.append(change)
-                    previous = small
-                    result.video.decoded_frames += 1
+                    pictures.add(frame)
                     if on_frame is not None:
                         on_frame(frame)
         except av.FFmpegError as err:
             result.errors.append(f"decode error: {err}")
             video = result.video
             result.error_timecode_sec = video.decoded_frames / result.fps if video and result.fps else 0.0
-        if resampler is not None:
-            chunks.extend(out.to_ndarray() for out in resampler.resample(None))
-            context = audio_stream.codec_context
-            samples = np.concatenate(chunks, axis=1) if chunks else np.zeros((context.channels, 0), np.float32)
-            result.audio = AudioScan(codec=context.name, profile=context.profile, sample_rate=context.sample_rate,
-                                     channels=context.channels, layout=context.layout.name, samples=samples,
-                                     end_sec=float(audio_end), start_sec=audio_start)
-        if result.video is not None:
-            result.video.luma_legal_share = legal / counted if counted else 0.0
-            result.video.flash = flash_windows(flashes.transitions, flashes.frames, result.fps or 30.0)
+        if audio is not None:
+            result.audio = audio.finish()
+        if result.video is not None and decode_video:
+            result.frames = pictures.finish(result.fps or 30.0)
             if result.video.decoded_frames < len(result.video.pts):
                 result.errors.append(f"{len(result.video.pts) - result.video.decoded_frames} packet(s) did not "
                                      f"decode to a frame")
                 result.error_timecode_sec = result.video.decoded_frames * result.frame_step_sec
+        elif result.video is not None and result.video.pts:
+            result.video.start_sec = float(min(result.video.pts) * result.video.time_base)
         return result
+
+
+class _PictureMeter:
+    """Each decoded picture's levels, change from the one before and flash state, into the video scan."""
+
+    def __init__(self, video: VideoScan, keep_frames: bool):
+        self.video, self.legal, self.counted = video, 0, 0
+        self.previous: np.ndarray | None = None
+        self.flashes = FlashMeter()
+        self.kept = FrameKeeper() if keep_frames else None
+
+    def add(self, frame: av.VideoFrame) -> None:
+        video = self.video
+        if video.start_sec is None and frame.time is not None:
+            video.start_sec = float(frame.time)
+        luma = _plane(frame, 0)
+        cr = _plane(frame, 2) if len(frame.planes) > 2 else None
+        luma_grid, red_grid = flash_grids(luma, cr)
+        self.flashes.add_grids(luma_grid, red_grid)
+        sample = luma[::2, ::2]
+        legal = int(np.count_nonzero((sample >= 16) & (sample <= 235)))
+        self.legal += legal
+        self.counted += sample.size
+        video.luma_means.append(float(sample.mean()))
+        small = luma[::4, ::4].astype(np.int16)
+        video.frame_changes.append(float(np.abs(small - self.previous).mean()) if self.previous is not None
+                                   else float("inf"))
+        self.previous = small
+        video.decoded_frames += 1
+        if self.kept is not None:
+            self.kept.add(frame, legal, sample.size, small, luma_grid, red_grid)
+
+    def finish(self, fps: float) -> FrameStats | None:
+        video = self.video
+        video.luma_legal_share = self.legal / self.counted if self.counted else 0.0
+        video.flash = flash_windows(self.flashes.transitions, self.flashes.frames, fps)
+        return self.kept.stats(video) if self.kept is not None else None
+
+
+class _AudioMeter:
+    """The sound decoded and resampled to the QA rate, with where it starts and ends."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.resampler = av.AudioResampler(format="fltp", rate=QA_SAMPLE_RATE)
+        self.chunks: list[np.ndarray] = []
+        self.end = Fraction(0)
+        self.start: float | None = None
+
+    def add(self, packet: av.Packet) -> None:
+        if packet.pts is not None and packet.duration:
+            self.end = max(self.end, (packet.pts + packet.duration) * packet.time_base)
+        for frame in packet.decode():
+            if self.start is None and frame.time is not None:
+                self.start = float(frame.time)
+            self.chunks.extend(out.to_ndarray() for out in self.resampler.resample(frame))
+
+    def finish(self) -> AudioScan:
+        self.chunks.extend(out.to_ndarray() for out in self.resampler.resample(None))
+        context = self.stream.codec_context
+        samples = np.concatenate(self.chunks, axis=1) if self.chunks else np.zeros((context.channels, 0), np.float32)
+        return AudioScan(codec=context.name, profile=context.profile, sample_rate=context.sample_rate,
+                         channels=context.channels, layout=context.layout.name, samples=samples,
+                         end_sec=float(self.end), start_sec=self.start)

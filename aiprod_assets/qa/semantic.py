@@ -29,6 +29,7 @@ from aiprod_assets.contracts import (
     ShotSemanticScore,
     ShotSpec,
 )
+from aiprod_assets.media.planes import mean_rgb
 from aiprod_assets.qa.motion import estimate_motion, move_agreement
 
 ANALYSIS_WIDTH, ANALYSIS_HEIGHT = 160, 90
@@ -58,10 +59,14 @@ def hex_palette_lab(palette: list[str]) -> np.ndarray:
     return srgb_to_lab(rgb)
 
 
+THUMB_WIDTH = 320  # the contact sheet's picture of each shot
+
+
 @dataclass
 class ClipPictures:
     rgb: list[np.ndarray]  # sampled frames, (90, 160, 3) in 0-1
     luma_means: list[float]  # every frame, 0-1
+    middle: np.ndarray | None = None  # the middle frame, THUMB_WIDTH wide, RGB uint8: the contact sheet's
 
 
 class PictureCollector:
@@ -70,17 +75,24 @@ class PictureCollector:
 
     def __init__(self, total_frames: int, samples: int = MOTION_SAMPLES):
         self.every = max(1, total_frames // samples)
+        self.middle_index = total_frames // 2
         self.small: list[np.ndarray] = []
         self.means: list[float] = []
+        self.middle: np.ndarray | None = None
 
     def add(self, frame: av.VideoFrame) -> None:
-        small = frame.reformat(width=ANALYSIS_WIDTH, height=ANALYSIS_HEIGHT, format="rgb24").to_ndarray()
-        if len(self.means) % self.every == 0:
-            self.small.append(small)
-        self.means.append(float(small.mean()) / 255)
+        index = len(self.means)
+        if index % self.every == 0:
+            self.small.append(frame.reformat(width=ANALYSIS_WIDTH, height=ANALYSIS_HEIGHT, format="rgb24").to_ndarray())
+        if index == self.middle_index:
+            height = round(THUMB_WIDTH * frame.height / frame.width / 2) * 2
+            self.middle = frame.reformat(width=THUMB_WIDTH, height=height, format="rgb24").to_ndarray()
+        # Every frame's brightness from a sample of its planes: scaling each whole frame cost more than its decode.
+        self.means.append(mean_rgb(frame))
 
     def pictures(self) -> ClipPictures:
-        return ClipPictures(rgb=[p.astype(np.float64) / 255 for p in self.small], luma_means=list(self.means))
+        return ClipPictures(rgb=[p.astype(np.float64) / 255 for p in self.small], luma_means=list(self.means),
+                            middle=self.middle)
 
 
 def read_pictures(path: str | Path, samples: int = MOTION_SAMPLES) -> ClipPictures:

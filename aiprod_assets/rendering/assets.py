@@ -22,7 +22,7 @@ from aiprod_assets.layout import contact_sheet_key
 from aiprod_assets.media.encode import choose_encoder
 from aiprod_assets.metadata_values import location, readable_metadata
 from aiprod_assets.partitions import jobs_partitions
-from aiprod_assets.qa.cache import cached_qa
+from aiprod_assets.qa.cache import cached_pictures, cached_qa
 from aiprod_assets.qa.gate import judge_shot
 from aiprod_assets.rendering.backend_chain import build_chain
 from aiprod_assets.rendering.clips import ClipRenderer
@@ -78,7 +78,7 @@ def rendered_clips(context: dg.AssetExecutionContext, shot_list: ShotList, cost_
     device = gpu.describe()
     value = RenderedClips(job_id=job_id, device=device, clips=clips, paid_render_held=held,
                           total_cost_usd=round(sum(c.actual_cost_usd for c in clips), 8))
-    sheet = store_contact_sheet(store, job_id, clips)
+    sheet = store_contact_sheet(store, job_id, clips, kept_middle=lambda path: cached_pictures(store, path).middle)
     return dg.Output(value, metadata=readable_metadata({
         "actual_cost_usd": value.total_cost_usd,
         "render_seconds": float(sum(c.render_seconds for c in clips)),
@@ -117,6 +117,7 @@ def final_cut(context: dg.AssetExecutionContext, rendered_clips: RenderedClips, 
     if not made.reused:
         context.log.info("final cut joined at the bitstream level, crossfades alone encoded" if made.copied else
                          "final cut encoded whole: the clips could not be joined at the bitstream level")
+        context.log.info(f"final cut QA {made.composed}")
     if made.reused:
         context.log.info(f"final cut reused: made from the same clips, profile and title ({value.inputs_digest[:12]})")
     failures = [c for c in value.qa if not c.passed]
@@ -124,7 +125,7 @@ def final_cut(context: dg.AssetExecutionContext, rendered_clips: RenderedClips, 
     yield dg.Output(value, data_version=dg.DataVersion(value.sha256[:16]), metadata=readable_metadata({
         "duration_sec": value.duration_sec, "shots": len(value.shot_ids), "uri": location(value.uri),
         "checks_failed": float(len(failures)), "segments_detected": float(made.segments), "reused": made.reused,
-        "stream_copied": made.copied}))
+        "stream_copied": made.copied, "qa_composed": bool(made.composed and made.composed.startswith("composed"))}))
     yield dg.AssetCheckResult(
         check_name=FINAL_CUT_TECHNICAL_CHECK, passed=not failures,
         description="; ".join(f"{c.id}: {c.measured} (expected {c.expected})" for c in failures) or "all checks pass",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import av
@@ -12,8 +13,8 @@ from aiprod_assets.contracts import ClipRecord
 from aiprod_assets.layout import Store, contact_sheet_key, local_clips
 from aiprod_assets.media.font import text_mask
 from aiprod_assets.media.png import encode_png
+from aiprod_assets.qa.semantic import THUMB_WIDTH
 
-THUMB_WIDTH = 320
 COLUMNS = 4
 LABEL_HEIGHT = 20
 GAP = 8
@@ -51,10 +52,16 @@ def sheet_of(thumbs: list[tuple[str, np.ndarray]]) -> np.ndarray:
     return sheet
 
 
-def store_contact_sheet(store: Store, job_id: str, clips: list[ClipRecord]) -> bytes:
-    """The job's contact sheet, stored at jobs/<id>/contact_sheet.png; its PNG bytes."""
+def store_contact_sheet(store: Store, job_id: str, clips: list[ClipRecord],
+                        kept_middle: Callable[[Path], np.ndarray | None] = lambda path: None) -> bytes:
+    """The job's contact sheet, stored at jobs/<id>/contact_sheet.png; its PNG bytes. ``kept_middle`` gives a
+    clip's middle frame where QA already took it (no decode), else None."""
     with tempfile.TemporaryDirectory() as tmp:
         paths = local_clips(store, job_id, clips, Path(tmp))
-        sheet = contact_sheet([(c.shot_id, paths[c.shot_id]) for c in clips])
+        thumbs = []
+        for clip in clips:
+            middle = kept_middle(paths[clip.shot_id])
+            thumbs.append((clip.shot_id, middle if middle is not None else middle_frame(paths[clip.shot_id])))
+        sheet = encode_png(sheet_of(thumbs))
     store.put_bytes(contact_sheet_key(job_id), sheet)
     return sheet

@@ -22,8 +22,9 @@ from aiprod_assets.media.decode import audio_samples, video_frames
 from aiprod_assets.media.encode import ClipWriter
 from aiprod_assets.media.loudness import normalize_loudness
 from aiprod_assets.media.tags import aiprod_comment
-from aiprod_assets.qa.cuts import count_segments, thumbnail
-from aiprod_assets.qa.technical import Expectations, check_file
+from aiprod_assets.qa.cache import cached_frame_stats
+from aiprod_assets.qa.cut_scan import Span
+from aiprod_assets.rendering.cut_qa import judge_cut
 from aiprod_assets.rendering.smart_cut import smart_assemble
 from aiprod_assets.rendering.transitions import crossfade_frames
 
@@ -39,19 +40,36 @@ def joined_audio(clips: list[tuple[Shot, Path]], profile: RenderProfile) -> np.n
     return normalize_loudness(np.concatenate(beds, axis=1), profile.loudness_lufs, profile.true_peak_dbtp)
 
 
-def assemble_final_cut(clips: list[tuple[Shot, Path]], profile: RenderProfile, out_path: Path, title: str,
-                       comment: str, encoder: str = "libx264", copy: bool = True) -> tuple[int, bool]:
-    """Write the cut; return its frame count and whether it was copied (smart render) or encoded whole.
+@dataclass
+class Assembly:
+    frames: int
+    spans: list[Span] | None  # the parts the cut was copied from, in order; None when it was encoded whole
+
+    @property
+    def copied(self) -> bool:
+        return self.spans is not None
+
+
+def assemble(clips: list[tuple[Shot, Path]], profile: RenderProfile, out_path: Path, title: str, comment: str,
+             encoder: str = "libx264", copy: bool = True, workdir: Path | None = None) -> Assembly:
+    """Write the cut: copied (smart render) where the clips allow it, else encoded whole.
 
     A crossfade dissolves from the last frame of the previous shot into the new
     shot over its first frames, so the cut keeps the exact length of its shots.
     """
     audio = joined_audio(clips, profile)
     if copy:
-        frames = smart_assemble(clips, profile, out_path, title, comment, audio, encoder)
-        if frames is not None:
-            return frames, True
-    return encode_final_cut(clips, profile, out_path, title, comment, audio, encoder), False
+        spans = smart_assemble(clips, profile, out_path, title, comment, audio, encoder, workdir)
+        if spans is not None:
+            return Assembly(frames=sum(span.frames for span in spans), spans=spans)
+    return Assembly(frames=encode_final_cut(clips, profile, out_path, title, comment, audio, encoder), spans=None)
+
+
+def assemble_final_cut(clips: list[tuple[Shot, Path]], profile: RenderProfile, out_path: Path, title: str,
+                       comment: str, encoder: str = "libx264", copy: bool = True) -> tuple[int, bool]:
+    """Write the cut; return its frame count and whether it was copied (smart render) or encoded whole."""
+    made = assemble(clips, profile, out_path, title, comment, encoder, copy)
+    return made.frames, made.copied
 
 
 def encode_final_cut(clips: list[tuple[Shot, Path]], profile: RenderProfile, out_path: Path, title: str,
@@ -82,6 +100,7 @@ class MadeCut:
     segment_starts: list[int]
     reused: bool = False
     copied: bool = False
+    composed: str | None = None  # the copied cut's QA composed from its clips' measurements; else why not
 
 
 CUT_VERSION = "cut-2"  # bump when assembly changes: every cut is then made again
@@ -119,20 +138,17 @@ def make_final_cut(store: Store, job_id: str, shot_list: ShotList, clips: list[C
     with tempfile.TemporaryDirectory() as tmp:
         by_shot = local_clips(store, job_id, clips, Path(tmp))
         out = Path(tmp) / "final_cut.mp4"
-        frames, copied = assemble_final_cut(
+        made = assemble(
             [(s, by_shot[s.shot_id]) for s in shot_list.shots], profile, out, title=title,
             comment=aiprod_comment(job_id, profile.name, duration=f"{shot_list.total_frames / profile.fps:.3f}",
                                    shots=len(shot_list.shots)),
-            encoder=encoder)
-        # One decode for the technical checks and the shot count.
-        thumbnails: list[np.ndarray] = []
-        checks = check_file(out, Expectations(profile, target_duration_sec=shot_list.total_frames / profile.fps),
-                            on_frame=lambda frame: thumbnails.append(thumbnail(frame)))
-        segments, starts = count_segments(thumbnails, shot_list.shots,
-                                          crossfade_frames(profile, min(s.spec.frames for s in shot_list.shots)))
+            encoder=encoder, workdir=Path(tmp))
+        judged = judge_cut(out, made.spans, shot_list, set(by_shot.values()),
+                           kept_stats=lambda path: cached_frame_stats(store, path))
         uri = store.put_file(final_cut_key(job_id), out)
         digest = file_sha256(out)
-    cut = FinalCut(job_id=job_id, uri=uri, sha256=digest, duration_sec=round(frames / profile.fps, 6),
-                   shot_ids=[s.shot_id for s in shot_list.shots], qa=checks, inputs_digest=inputs,
-                   segments_detected=segments, segment_starts=list(starts))
-    return MadeCut(value=cut, segments=segments, segment_starts=starts, copied=copied)
+    cut = FinalCut(job_id=job_id, uri=uri, sha256=digest, duration_sec=round(made.frames / profile.fps, 6),
+                   shot_ids=[s.shot_id for s in shot_list.shots], qa=judged.checks, inputs_digest=inputs,
+                   segments_detected=judged.segments, segment_starts=list(judged.starts))
+    return MadeCut(value=cut, segments=judged.segments, segment_starts=judged.starts, copied=made.copied,
+                   composed=judged.composed)

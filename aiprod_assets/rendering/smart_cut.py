@@ -7,13 +7,13 @@ settings, up to the clip's next keyframe (the renderer puts one right after the 
 copied from that keyframe on. The sound is joined sample-accurately and encoded once.
 
 When the clips cannot be joined so (another codec, other encoder parameters, odd timestamps) the caller
-encodes the whole cut instead: ``smart_assemble`` says so by returning None.
+encodes the whole cut instead: ``smart_assemble`` says so by returning None. Else it returns the parts the
+cut was copied from, from which the cut's QA is composed (qa/cut_scan.py).
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -22,6 +22,7 @@ import numpy as np
 
 from aiprod_assets.contracts import RenderProfile, Shot
 from aiprod_assets.media.encode import AUDIO_BITRATE, AUDIO_FRAME_SAMPLES, ClipWriter
+from aiprod_assets.qa.cut_scan import Span
 from aiprod_assets.rendering.transitions import fade_into
 
 
@@ -78,6 +79,7 @@ class _CutMuxer:
         self.audio.bit_rate = AUDIO_BITRATE
         self.profile, self.samples, self.audio_cursor = profile, np.ascontiguousarray(audio, np.float32), 0
         self.frames = 0
+        self.spans: list[Span] = []
 
     def copy(self, path: Path, from_frame: int, frames: int) -> None:
         """The clip's packets from the keyframe at ``from_frame`` (``frames`` of them) at the cut's end."""
@@ -107,6 +109,7 @@ class _CutMuxer:
         if copied != frames:
             raise CannotCopy(f"{path.name}: {copied} frames copied of {frames}")
         self.frames += frames
+        self.spans.append(Span(path=path, first=from_frame, frames=frames))
         self._audio_until(self.frames * self.profile.audio_sample_rate // self.profile.fps)
 
     def _audio_until(self, sample: int) -> None:
@@ -126,12 +129,14 @@ class _CutMuxer:
 
 def smart_assemble(clips: list[tuple[Shot, Path]], profile: RenderProfile, out_path: Path, title: str,
                    comment: str, audio: np.ndarray, encoder: str = "libx264",
-                   on_span: Callable[[str, int], None] = lambda shot_id, frames: None) -> int | None:
-    """Write the cut by copying; its frame count, or None where the clips cannot be copied."""
+                   workdir: Path | None = None) -> list[Span] | None:
+    """Write the cut by copying; the parts it was copied from, in order (the crossfades' own encodes are left
+    in ``workdir``, so the cut's QA can read them), or None where the clips cannot be copied."""
     with av.open(str(clips[0][1])) as first:
         muxer = _CutMuxer(out_path, first.streams.video[0], profile, title, comment, audio)
     try:
         with tempfile.TemporaryDirectory(prefix="aiprod-cut-") as tmp:
+            folder = workdir or Path(tmp)
             previous_last: np.ndarray | None = None
             for n, (shot, path) in enumerate(clips):
                 frames = shot.spec.frames
@@ -142,16 +147,15 @@ def smart_assemble(clips: list[tuple[Shot, Path]], profile: RenderProfile, out_p
                         stream = source.streams.video[0]
                         keyframes = _keyframe_indices(stream, source.demux(stream))
                     start = min([k for k in keyframes if fade <= k < frames], default=frames)
-                    span = Path(tmp) / f"{shot.shot_id}-fade.mp4"
+                    span = folder / f"{shot.shot_id}-fade.mp4"
                     _encode_fade(span, _first_frames(path, start), previous_last, fade, profile, encoder)
-                    on_span(shot.shot_id, start)
                     muxer.copy(span, 0, start)
                 if start < frames:
                     muxer.copy(path, start, frames - start)
                 if n + 1 < len(clips) and fade_into(clips[n + 1][0], profile, first=False):
                     previous_last = _last_frame(path)
             muxer.close()
-            return muxer.frames
+            return muxer.spans
     except (CannotCopy, av.FFmpegError, ValueError):
         muxer.container.close()
         out_path.unlink(missing_ok=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from scipy import signal
 
 from aiprod_assets.contracts import RenderProfile, ShotSpec
+from aiprod_assets.media.filters import butter_lowpass, iir_filter
 from aiprod_assets.media.loudness import normalize_loudness
 
 # Chord tones in Hz: minor for melancholy, a tritone for tension, major for joy, a major seventh for calm.
@@ -38,8 +38,7 @@ def audio_bed(spec: ShotSpec, profile: RenderProfile, seed: int) -> np.ndarray:
         beat = np.exp(-((t % 0.5) / 0.05)) * np.sin(2 * np.pi * 55 * t)
         bed += 0.8 * beat
     if _WEATHER.search(spec.prompt):
-        lowpass = signal.butter(2, 600, fs=rate, output="sos")
-        noise = signal.sosfilt(lowpass, rng.standard_normal((2, n)), axis=-1)
+        noise = iir_filter([butter_lowpass(600, rate)], rng.standard_normal((2, n)))
         bed += 3.0 * noise * (0.7 + 0.3 * np.sin(2 * np.pi * 0.15 * t))
     fade = min(int(FADE_SEC * rate), n // 2)
     if fade:

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import nnls
 
 from aiprod_assets.backends import PREVIZ_VERSION
 from aiprod_assets.contracts import (
@@ -46,6 +45,10 @@ def _time_once(device, profile: RenderProfile, frames: int, folder: Path) -> flo
 
 def fit_timing(samples: list[TimedSample]) -> tuple[float, float, float]:
     """(seconds per clip, per frame, per megapixel-frame), none negative, by least squares."""
+    from scipy.optimize import (
+        nnls,  # here: importing scipy costs every process's start a second
+    )
+
     design = np.array([[1.0, s.frames, s.frames * s.width * s.height / 1e6] for s in samples])
     seconds = np.array([s.seconds for s in samples])
     coefficients, _ = nnls(design, seconds)

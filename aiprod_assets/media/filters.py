@@ -1,0 +1,91 @@
+"""The few filters the sound needs, in numpy: an IIR filter, a Butterworth low-pass, 4x oversampling.
+
+scipy.signal has them, but importing it costs most of a second of every process's start (its array-API
+docstring machinery), more than all these filters take on a minute of sound.
+
+``iir_filter`` runs the filter in the frequency domain on a transform long enough that the impulse
+response has died away before it could wrap around: the same result as a causal time-domain filter
+starting from rest (scipy's ``lfilter``) to about 1e-12 of full scale, for the stable filters used here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Samples after which the impulse response of any filter here is below 1e-13 of its peak (the K-weighting
+# high-pass's poles at 0.995 need about 6,000).
+_SETTLE = 16_384
+UP = 4
+_HALF_TAPS = 10 * UP  # scipy's resample_poly design: a Kaiser-windowed sinc of 2 * 10 * up + 1 taps
+
+
+def _response(coefficients: list[float], z_inverse: np.ndarray) -> np.ndarray:
+    return sum(c * z_inverse ** k for k, c in enumerate(coefficients))
+
+
+def _fast_length(n: int) -> int:
+    """The smallest 5-smooth length >= n: the FFT's fastest sizes, without doubling to a power of two."""
+    best = 1 << int(np.ceil(np.log2(n)))
+    power5 = 1
+    while power5 < best:
+        power35 = power5
+        while power35 < best:
+            size = power35 * (1 << max(0, int(np.ceil(np.log2(n / power35)))))
+            best = min(best, size)
+            power35 *= 3
+        power5 *= 5
+    return best
+
+
+def iir_filter(sections: list[tuple[list[float], list[float]]], samples: np.ndarray) -> np.ndarray:
+    """``samples`` (..., n) through the filters (b, a) one after another along the last axis, from rest."""
+    n = samples.shape[-1]
+    if n == 0:
+        return np.zeros_like(samples, dtype=np.float64)
+    size = _fast_length(n + _SETTLE)
+    z_inverse = np.exp(-2j * np.pi * np.fft.rfftfreq(size))
+    response = np.ones_like(z_inverse)
+    for b, a in sections:
+        response *= _response(b, z_inverse) / _response(a, z_inverse)
+    return np.fft.irfft(np.fft.rfft(samples, size, axis=-1) * response, size, axis=-1)[..., :n]
+
+
+def butter_lowpass(cutoff_hz: float, rate: int) -> tuple[list[float], list[float]]:
+    """Second-order Butterworth low-pass by the bilinear transform (what ``scipy.signal.butter(2, ...)`` gives)."""
+    k = np.tan(np.pi * cutoff_hz / rate)
+    norm = 1 / (1 + np.sqrt(2) * k + k * k)
+    b0 = k * k * norm
+    return [b0, 2 * b0, b0], [1.0, 2 * (k * k - 1) * norm, (1 - np.sqrt(2) * k + k * k) * norm]
+
+
+def _oversampling_taps() -> np.ndarray:
+    m = np.arange(2 * _HALF_TAPS + 1) - _HALF_TAPS
+    taps = np.sinc(m / UP) * np.kaiser(2 * _HALF_TAPS + 1, 5.0)
+    return taps / taps.sum() * UP
+
+
+_TAPS = _oversampling_taps()
+_CHUNK = 1 << 16
+
+
+def oversample4(samples: np.ndarray) -> np.ndarray:
+    """(channels, n) at four times the rate, band-limited (polyphase, as ``resample_poly(x, 4, 1)``)."""
+    samples = np.atleast_2d(samples).astype(np.float64)
+    channels, n = samples.shape
+    if n == 0:
+        return np.zeros((channels, 0))
+    # Output sample 4j + p (after the filter's delay) is the dot product of the input around j with the
+    # filter's phase p: one matrix product over a sliding window of the input.
+    reach = -(-len(_TAPS) // UP)
+    padded_taps = np.concatenate([_TAPS, np.zeros(reach * UP - len(_TAPS))])
+    phases = padded_taps.reshape(reach, UP)[::-1]  # [k, p] = taps[(reach - 1 - k) * UP + p]
+    out = np.empty((channels, n * UP))
+    for channel in range(channels):
+        padded = np.concatenate([np.zeros(reach - 1), samples[channel], np.zeros(reach)])
+        windows = np.lib.stride_tricks.sliding_window_view(padded, reach)
+        full = np.empty((len(windows), UP))
+        for start in range(0, len(windows), _CHUNK):
+            # A contiguous copy of a chunk of windows makes the product one BLAS call.
+            full[start:start + _CHUNK] = np.ascontiguousarray(windows[start:start + _CHUNK]) @ phases
+        out[channel] = full.reshape(-1)[_HALF_TAPS:_HALF_TAPS + n * UP]
+    return out

@@ -1,0 +1,47 @@
+"""The sound filters in numpy give what scipy.signal gives, so loudness, true peak and the previz beds are
+measured as before; and a process that loads the code location does not import scipy at all."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from scipy import signal
+
+from aiprod_assets.media.filters import butter_lowpass, iir_filter, oversample4
+from aiprod_assets.media.loudness import _HIGHPASS, _SHELF
+
+RNG = np.random.default_rng(5)
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 1000, 48_000 * 3 + 17])
+def test_k_weighting_matches_scipys_lfilter(n):
+    samples = RNG.standard_normal((2, n))
+    expected = signal.lfilter(*_HIGHPASS, signal.lfilter(*_SHELF, samples, axis=-1), axis=-1)
+    assert np.abs(iir_filter([_SHELF, _HIGHPASS], samples) - expected).max(initial=0.0) < 1e-10
+
+
+@pytest.mark.parametrize("cutoff", [100.0, 600.0, 8000.0])
+def test_butterworth_low_pass_matches_scipys_design_and_filter(cutoff):
+    b, a = butter_lowpass(cutoff, 48_000)
+    expected_b, expected_a = signal.butter(2, cutoff, fs=48_000)
+    assert np.allclose(b, expected_b, rtol=1e-12, atol=1e-15) and np.allclose(a, expected_a, rtol=1e-12)
+    noise = RNG.standard_normal((2, 20_000))
+    sos = signal.butter(2, cutoff, fs=48_000, output="sos")
+    assert np.abs(iir_filter([(b, a)], noise) - signal.sosfilt(sos, noise, axis=-1)).max() < 1e-10
+
+
+@pytest.mark.parametrize("n", [1, 5, 100, 65_537, 200_003])
+def test_oversampling_matches_scipys_resample_poly(n):
+    samples = RNG.standard_normal((2, n))
+    mine = oversample4(samples)
+    assert mine.shape == (2, 4 * n)
+    assert np.abs(mine - signal.resample_poly(samples, 4, 1, axis=-1)).max() < 1e-12
+
+
+def test_loading_the_code_location_does_not_import_scipy():
+    # scipy.signal's import alone cost most of a second of every `aiprod run`.
+    code = "import sys, aiprod_assets.definitions, aiprod_assets.cli.main; print(sorted(m for m in sys.modules if m.startswith('scipy')))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == "[]"
