@@ -1,6 +1,8 @@
 """With approval required: the run stops cleanly at the gate, an approval delivers within one sensor tick,
 and a rejected shot, once edited, is the only one rendered again."""
 
+from pathlib import Path
+
 import dagster as dg
 
 from aiprod_assets.contracts import (
@@ -21,6 +23,16 @@ REQUIRED = {"AIPROD_APPROVAL": "required"}
 
 def _store(home) -> LocalArtifactStore:
     return LocalArtifactStore(root=str(home / ".aiprod" / "store"))
+
+
+def _command_lines() -> list[str]:
+    lines = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            lines.append(cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+        except OSError:
+            pass  # gone meanwhile
+    return lines
 
 
 def _read(store, name, model):
@@ -57,6 +69,9 @@ def test_required_approval_stops_at_the_gate_then_delivers_and_an_edit_rerenders
     edited = aiprod(tmp_path, "edit-shot", JOB, "s02-01", "--as", "ann", "--lighting", "night",
                     "--prompt", "He lights the lamp; it blazes through the storm.", env_extra=REQUIRED, timeout=300)
     assert edited.returncode == 0, edited.stderr
+    # The CLI's runs capture no compute logs: no `tail -F` of this process's output can outlive it.
+    assert not list((tmp_path / ".aiprod" / "dagster").glob("storage/*/compute_logs/*"))
+    assert not [cmd for cmd in _command_lines() if str(tmp_path) in cmd]
     clips = _read(store, "rendered_clips", RenderedClips)
     assert {c.shot_id: c.reused for c in clips.clips} == {"s01-01": True, "s02-01": False}
     new_cut = _read(store, "final_cut", FinalCut)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import dagster as dg
+from dagster._core.instance.ref import InstanceRef
 
 from aiprod_assets.partitions import PRODUCTION_JOB, jobs_partitions
 from aiprod_assets.paths import dagster_home, store_root
@@ -49,7 +50,11 @@ class LocalEnvironment:
         if not config.exists():
             config.write_text(_DAGSTER_YAML)
         os.environ["DAGSTER_HOME"] = str(home)
-        instance = dg.DagsterInstance.get()
+        # Runs made here write no compute logs: Dagster would capture this whole process's stdout and stderr
+        # (the progress bar, the review app's server) through two `tail -F` processes and two watchers per
+        # run, and a tail outliving the run kept a caller's pipe open for ever. The event log has every line.
+        instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home), overrides={"compute_logs": {
+            "module": "dagster._core.storage.noop_compute_log_manager", "class": "NoOpComputeLogManager"}}))
         # A run killed earlier would hold its pool slot for ever: fail it and free the slot first.
         for run_id in reap_dead_runs(instance):
             print(f"run {run_id}: {INTERRUPTED}; marked failed, its pool slot freed", file=sys.stderr)
