@@ -8,7 +8,12 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from aiprod_assets.media.filters import butter_lowpass, iir_filter, oversample4
+from aiprod_assets.media.filters import (
+    butter_lowpass,
+    iir_filter,
+    oversample4,
+    oversampled_peak,
+)
 from aiprod_assets.media.loudness import _HIGHPASS, _SHELF
 
 RNG = np.random.default_rng(5)
@@ -36,7 +41,9 @@ def test_oversampling_matches_scipys_resample_poly(n):
     samples = RNG.standard_normal((2, n))
     mine = oversample4(samples)
     assert mine.shape == (2, 4 * n)
-    assert np.abs(mine - signal.resample_poly(samples, 4, 1, axis=-1)).max() < 1e-12
+    expected = signal.resample_poly(samples, 4, 1, axis=-1)
+    assert np.abs(mine - expected).max() < 1e-12
+    assert abs(oversampled_peak(samples) - np.abs(expected).max()) < 1e-12
 
 
 def test_loading_the_code_location_does_not_import_scipy():

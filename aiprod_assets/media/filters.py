@@ -68,24 +68,33 @@ _TAPS = _oversampling_taps()
 _CHUNK = 1 << 16
 
 
-def oversample4(samples: np.ndarray) -> np.ndarray:
-    """(channels, n) at four times the rate, band-limited (polyphase, as ``resample_poly(x, 4, 1)``)."""
-    samples = np.atleast_2d(samples).astype(np.float64)
-    channels, n = samples.shape
-    if n == 0:
-        return np.zeros((channels, 0))
-    # Output sample 4j + p (after the filter's delay) is the dot product of the input around j with the
-    # filter's phase p: one matrix product over a sliding window of the input.
+def _oversampled_chunks(channel: np.ndarray):
+    """One channel at four times the rate, a chunk at a time (a minute of sound would be 90 MB at once)."""
+    n = len(channel)
+    # Output sample 4j + p (before the filter's delay is taken off) is the dot product of the input around j
+    # with the filter's phase p: one matrix product over a sliding window of the input.
     reach = -(-len(_TAPS) // UP)
     padded_taps = np.concatenate([_TAPS, np.zeros(reach * UP - len(_TAPS))])
     phases = padded_taps.reshape(reach, UP)[::-1]  # [k, p] = taps[(reach - 1 - k) * UP + p]
-    out = np.empty((channels, n * UP))
-    for channel in range(channels):
-        padded = np.concatenate([np.zeros(reach - 1), samples[channel], np.zeros(reach)])
-        windows = np.lib.stride_tricks.sliding_window_view(padded, reach)
-        full = np.empty((len(windows), UP))
-        for start in range(0, len(windows), _CHUNK):
-            # A contiguous copy of a chunk of windows makes the product one BLAS call.
-            full[start:start + _CHUNK] = np.ascontiguousarray(windows[start:start + _CHUNK]) @ phases
-        out[channel] = full.reshape(-1)[_HALF_TAPS:_HALF_TAPS + n * UP]
-    return out
+    padded = np.concatenate([np.zeros(reach - 1), channel, np.zeros(reach)])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, reach)
+    for start in range(0, len(windows), _CHUNK):
+        # A contiguous copy of a chunk of windows makes the product one BLAS call.
+        flat = (np.ascontiguousarray(windows[start:start + _CHUNK]) @ phases).reshape(-1)
+        first = start * UP
+        keep_from, keep_to = max(first, _HALF_TAPS), min(first + len(flat), _HALF_TAPS + n * UP)
+        if keep_from < keep_to:
+            yield flat[keep_from - first:keep_to - first]
+
+
+def oversample4(samples: np.ndarray) -> np.ndarray:
+    """(channels, n) at four times the rate, band-limited (polyphase, as ``resample_poly(x, 4, 1)``)."""
+    samples = np.atleast_2d(samples).astype(np.float64)
+    return np.stack([np.concatenate([*_oversampled_chunks(channel), np.zeros(0)]) for channel in samples])
+
+
+def oversampled_peak(samples: np.ndarray) -> float:
+    """The largest magnitude of ``oversample4(samples)``, without holding it."""
+    samples = np.atleast_2d(samples).astype(np.float64)
+    return max((float(np.max(np.abs(chunk))) for channel in samples for chunk in _oversampled_chunks(channel)
+                if chunk.size), default=0.0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from aiprod_assets.media.filters import iir_filter, oversample4
+from aiprod_assets.media.filters import iir_filter, oversampled_peak
 
 SAMPLE_RATE = 48_000
 # K-weighting at 48 kHz (BS.1770-4, table 1 and 2): a high shelf, then a high-pass.
@@ -45,8 +45,7 @@ def integrated_loudness(samples: np.ndarray) -> float:
 
 def true_peak_dbtp(samples: np.ndarray) -> float:
     """Peak of the 4x oversampled signal in dBTP."""
-    oversampled = oversample4(samples)
-    peak = float(np.max(np.abs(oversampled))) if oversampled.size else 0.0
+    peak = oversampled_peak(samples)
     return 20 * np.log10(peak) if peak > 0 else SILENCE_LUFS
 
 

@@ -52,13 +52,27 @@ def _digests_in_order(path: Path) -> list[bytes]:
     return [digest for _, digest in sorted(packets)]
 
 
-def _edge(path: Path, stats: FrameStats, index: int) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class _Edges:
+    """What joining a file to its neighbours needs of its measurements (the rest is dropped span by span:
+    a long cut's grids would not fit in memory at once)."""
+
+    frames: int
+    first: tuple[np.ndarray, np.ndarray]  # (frame-change sample, thumbnail)
+    last: tuple[np.ndarray, np.ndarray]
+
+    @classmethod
+    def of(cls, stats: FrameStats) -> _Edges:
+        return cls(stats.frames, (stats.first_small, stats.first_thumb), (stats.last_small, stats.last_thumb))
+
+
+def _edge(path: Path, edges: _Edges, index: int) -> tuple[np.ndarray, np.ndarray]:
     """(frame-change sample, thumbnail) of frame ``index`` of the file: kept for its first and last frames,
     else decoded from the keyframe before it."""
     if index == 0:
-        return stats.first_small, stats.first_thumb
-    if index == stats.frames - 1:
-        return stats.last_small, stats.last_thumb
+        return edges.first
+    if index == edges.frames - 1:
+        return edges.last
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         ticks = round(1 / (stream.average_rate * stream.time_base))
@@ -83,31 +97,33 @@ def compose_cut_scan(cut: Path, spans: list[Span], stats_of: Callable[[Path], Fr
     in_cut = [digest for _, digest in sorted(video.packet_digests.items())]
     if len(in_cut) != sum(span.frames for span in spans):
         raise CannotCompose(f"{len(in_cut)} packets in the cut, {sum(s.frames for s in spans)} in its parts")
-    parts: list[tuple[Span, FrameStats, int]] = []
+    offsets, packets = [], []
     offset = 0
     for span in spans:
         source = _digests_in_order(span.path)
         if source[span.first:span.first + span.frames] != in_cut[offset:offset + span.frames]:
             raise CannotCompose(f"{span.path.name}: the cut's packets at frame {offset} are not the file's")
-        stats = stats_of(span.path)
-        if stats is None or stats.frames != len(source):
-            raise CannotCompose(f"{span.path.name}: not every frame of it was measured")
-        parts.append((span, stats, offset))
+        offsets.append(offset)
+        packets.append(len(source))
         offset += span.frames
+    parts: list[tuple[Span, _Edges, int]] = []
     means, changes, thumbs = [], [], []
     legal = counted = 0
     meter = FlashMeter()
-    before: tuple[Span, FrameStats] | None = None
-    for span, stats, _ in parts:
+    for span, start, in_file in zip(spans, offsets, packets):
+        stats = stats_of(span.path)
+        if stats is None or stats.frames != in_file:
+            raise CannotCompose(f"{span.path.name}: not every frame of it was measured")
+        edges = _Edges.of(stats)
         window = slice(span.first, span.first + span.frames)
         means.append(stats.luma_means[window])
         change, thumb_change = stats.frame_changes[window].copy(), stats.thumb_changes[window].copy()
-        if before is None:
+        if not parts:
             change[0], thumb_change[0] = float("inf"), float("nan")
         else:  # the change across the join, from the pictures either side of it
-            small, thumb = _edge(span.path, stats, span.first)
-            last = before[0].first + before[0].frames - 1
-            small_before, thumb_before = _edge(before[0].path, before[1], last)
+            before, before_edges, _ = parts[-1]
+            small, thumb = _edge(span.path, edges, span.first)
+            small_before, thumb_before = _edge(before.path, before_edges, before.first + before.frames - 1)
             change[0], thumb_change[0] = _change(small, small_before), _change(thumb, thumb_before)
         changes.append(change)
         thumbs.append(thumb_change)
@@ -115,7 +131,7 @@ def compose_cut_scan(cut: Path, spans: list[Span], stats_of: Callable[[Path], Fr
         counted += stats.counted * span.frames
         for index in range(window.start, window.stop):
             meter.add_grids(stats.flash_luma[index], stats.flash_red[index] if stats.flash_red is not None else None)
-        before = (span, stats)
+        parts.append((span, edges, start))
     video.decoded_frames = offset
     video.luma_means = [float(m) for m in np.concatenate(means)]
     video.frame_changes = [float(c) for c in np.concatenate(changes)]
@@ -123,9 +139,9 @@ def compose_cut_scan(cut: Path, spans: list[Span], stats_of: Callable[[Path], Fr
     video.flash = flash_windows(meter.transitions, meter.frames, media.fps or 30.0)
 
     def picture(index: int) -> np.ndarray:
-        for span, stats, start in parts:
+        for span, edges, start in parts:
             if start <= index < start + span.frames:
-                return _edge(span.path, stats, span.first + index - start)[1]
+                return _edge(span.path, edges, span.first + index - start)[1]
         raise IndexError(index)
 
     return ComposedCut(media=media, thumb_changes=np.concatenate(thumbs)[1:], picture=picture)
