@@ -52,3 +52,9 @@ def test_loading_the_code_location_does_not_import_scipy():
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert loaded.returncode == 0, loaded.stderr
     assert loaded.stdout.strip() == "[]"
+
+
+def test_a_filter_ringing_longer_than_the_response_kept_is_refused():
+    # A pole at 0.99999 rings for seconds: its truncated response would not be the filter.
+    with pytest.raises(ValueError, match="rings"):
+        iir_filter([([1.0], [1.0, -0.99999])], RNG.standard_normal((1, 1000)))
