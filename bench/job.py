@@ -6,8 +6,8 @@ One home for every job, warmed by a 2 s job first (it measures the device profil
 For each duration: a plain render + encode of the job's shots in this process (the baseline), then
 `aiprod run` in a child process from its start to delivered, with the child's peak RSS.
 For the first duration also a no-op re-run (process start included), the final_cut step's seconds
-from the run's event log (with every step's, and the time outside the run), and a re-run after editing one shot (`aiprod edit-shot`) against 1.5x that
-shot's render plus the no-op. Prints the whole-job ratio (target <= 1.5), the no-op seconds (<= 5), the
+from the run's event log (with every step's, and the time outside the run), and a re-run after editing
+one shot (`aiprod edit-shot`) against 1.5x that shot's render plus the no-op. Prints the whole-job ratio (target <= 1.5), the no-op seconds (<= 5), the
 final_cut seconds (<= 1.5) and seconds per output second for each duration (it should stay flat), with
 peak RSS (<= 1 GB at 60 s).
 """

@@ -80,3 +80,26 @@ def test_changed_bytes_are_never_served_stale_pictures(tmp_path, store):
     shutil.copy(make_clip(tmp_path / "black.mp4", black=(0, 90)), path)
     dark = cached_pictures(store, path)
     assert max(dark.luma_means) < min(bright.luma_means)
+
+
+def test_the_kept_pictures_carry_what_the_score_measures_so_the_semantic_report_measures_nothing(tmp_path, store,
+                                                                                                  monkeypatch):
+    from aiprod_assets.qa import semantic
+    from aiprod_assets.qa.cache import cached_pictures, cached_qa
+    from tests.support.shots import make_shot
+
+    clip = make_clip(tmp_path / "good.mp4")
+    shot = make_shot(frames=90)
+    _, measured = cached_qa(store, clip, Expectations(PROFILE, 3.0), frames=90)
+    fresh = semantic.read_pictures(clip)
+    expected = semantic.score_shot(shot.shot_id, shot.spec, fresh)
+    assert measured.motion == fresh.motion and all(
+        (a == b).all() for a, b in zip(measured.colours, fresh.colours))
+
+    def no_measuring(*args, **kwargs):
+        raise AssertionError("measured again")
+
+    monkeypatch.setattr(semantic, "estimate_motion", no_measuring)
+    monkeypatch.setattr(semantic, "dominant_colours", no_measuring)
+    kept = cached_pictures(store, clip)
+    assert semantic.score_shot(shot.shot_id, shot.spec, kept) == expected

@@ -27,6 +27,7 @@ from aiprod_assets.layout import (
     read_record,
 )
 from aiprod_assets.qa.frame_stats import FrameStats, stats_bytes, stats_from_bytes
+from aiprod_assets.qa.motion import Motion
 from aiprod_assets.qa.scan import scan
 from aiprod_assets.qa.semantic import ClipPictures, PictureCollector, read_pictures
 from aiprod_assets.qa.technical import (
@@ -38,7 +39,7 @@ from aiprod_assets.qa.technical import (
 
 # Bump when a check's measurement or threshold changes: every cached result is then judged again.
 CHECKER_VERSION = "technical-2"
-PICTURES_VERSION = "pictures-2"
+PICTURES_VERSION = "pictures-3"
 FRAMES_VERSION = "frames-1"
 
 
@@ -67,9 +68,11 @@ def _kept_pictures(store: Store, digest: str) -> ClipPictures | None:
         return None
     try:
         with np.load(io.BytesIO(store.get_bytes(key))) as kept:
-            middle = kept["middle"] if "middle" in kept.files and kept["middle"].size else None
+            middle = kept["middle"] if kept["middle"].size else None
             return ClipPictures(rgb=[p.astype(np.float64) / 255 for p in kept["rgb"]],
-                                luma_means=[float(m) for m in kept["means"]], middle=middle)
+                                luma_means=[float(m) for m in kept["means"]], middle=middle,
+                                motion=Motion(*(float(v) for v in kept["motion"])),
+                                colours=(kept["centres"], kept["weights"]))
     except (ValueError, KeyError, OSError):
         return None  # unreadable: measured again and rewritten
 
@@ -77,10 +80,14 @@ def _kept_pictures(store: Store, digest: str) -> ClipPictures | None:
 def _keep_pictures(store: Store, digest: str, pictures: ClipPictures) -> None:
     # Kept as the 8-bit pictures they were sampled from: k / 255 comes back exactly.
     small = [np.round(p * 255).astype(np.uint8) for p in pictures.rgb]
+    pictures.analysed()
+    motion = pictures.motion
     buffer = io.BytesIO()
     np.savez_compressed(buffer, rgb=np.stack(small) if small else np.zeros((0, 90, 160, 3), np.uint8),
                         means=np.array(pictures.luma_means),
-                        middle=pictures.middle if pictures.middle is not None else np.zeros(0, np.uint8))
+                        middle=pictures.middle if pictures.middle is not None else np.zeros(0, np.uint8),
+                        motion=np.array([motion.pan, motion.tilt, motion.zoom, motion.rotation, motion.jerk]),
+                        centres=pictures.colours[0], weights=pictures.colours[1])
     store.put_bytes(qa_pictures_key(digest, PICTURES_VERSION), buffer.getvalue())
 
 

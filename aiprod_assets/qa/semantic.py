@@ -30,7 +30,7 @@ from aiprod_assets.contracts import (
     ShotSpec,
 )
 from aiprod_assets.media.planes import mean_rgb
-from aiprod_assets.qa.motion import estimate_motion, move_agreement
+from aiprod_assets.qa.motion import Motion, estimate_motion, move_agreement
 
 ANALYSIS_WIDTH, ANALYSIS_HEIGHT = 160, 90
 MOTION_SAMPLES = 16
@@ -67,6 +67,17 @@ class ClipPictures:
     rgb: list[np.ndarray]  # sampled frames, (90, 160, 3) in 0-1
     luma_means: list[float]  # every frame, 0-1
     middle: np.ndarray | None = None  # the middle frame, THUMB_WIDTH wide, RGB uint8: the contact sheet's
+    # What the score reads of the pictures, measured once per file and kept with them (qa/cache.py): the
+    # render's QA gate and the semantic report then share it.
+    motion: Motion | None = None
+    colours: tuple[np.ndarray, np.ndarray] | None = None  # dominant colours in Lab, and their weights
+
+    def analysed(self) -> ClipPictures:
+        if self.motion is None:
+            self.motion = estimate_motion([np.dot(p, [0.2126, 0.7152, 0.0722]) * 255 for p in self.rgb])
+        if self.colours is None:
+            self.colours = dominant_colours(self.rgb)
+        return self
 
 
 class PictureCollector:
@@ -117,8 +128,9 @@ def dominant_colours(pictures: list[np.ndarray], k: int = 4, iterations: int = 8
     return centres, weights
 
 
-def palette_score(pictures: list[np.ndarray], palette: list[str]) -> tuple[float, float]:
-    centres, weights = dominant_colours(pictures)
+def palette_score(pictures: list[np.ndarray], palette: list[str],
+                  colours: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[float, float]:
+    centres, weights = colours if colours is not None else dominant_colours(pictures)
     target = hex_palette_lab(palette)
     scale = np.array([0.5, 1.0, 1.0])
     distances = np.sqrt((((centres[:, None, :] - target[None]) * scale) ** 2).sum(-1)).min(axis=1)
@@ -149,9 +161,10 @@ def mean_lab(pictures: list[np.ndarray]) -> np.ndarray:
 def score_shot(shot_id: str, spec: ShotSpec, pictures: ClipPictures, consistency: float = 1.0,
                consistency_delta_e: float = 0.0, threshold: float = SCORE_THRESHOLD,
                judged: JudgeVerdict | None = None) -> ShotSemanticScore:
-    motion = estimate_motion([np.dot(p, [0.2126, 0.7152, 0.0722]) * 255 for p in pictures.rgb])
+    pictures.analysed()
+    motion = pictures.motion
     camera, camera_pixels, described = move_agreement(spec.camera_move, motion)
-    palette, delta_e = palette_score(pictures.rgb, spec.palette) if spec.palette else (1.0, 0.0)
+    palette, delta_e = palette_score(pictures.rgb, spec.palette, pictures.colours) if spec.palette else (1.0, 0.0)
     exposure, mean_luma = exposure_score(pictures.luma_means, spec.lighting)
     flicker, jitter = flicker_score(pictures.luma_means)
     smoothness = 1 / (1 + motion.jerk)
