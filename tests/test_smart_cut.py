@@ -145,11 +145,11 @@ def test_a_cut_whose_packets_are_not_its_parts_is_decoded_instead(clips, tmp_pat
     shot_list = ShotList(job_id="smart-cut", profile=PROFILE, shots=[s for s, _ in clips], total_frames=106)
     verdict = judge_cut(out, swapped, shot_list, {p for _, p in clips},
                         kept_stats=lambda path: scan(path, keep_frames=True).frames)
-    assert verdict.composed.startswith("decoded:") and all(c.passed for c in verdict.checks)
+    assert not verdict.composed and verdict.how.startswith("decoded:") and all(c.passed for c in verdict.checks)
     assert (verdict.segments, verdict.starts) == (3, [36, 66])
     good = judge_cut(out, made.spans, shot_list, {p for _, p in clips},
                      kept_stats=lambda path: scan(path, keep_frames=True).frames)
-    assert good.composed.startswith("composed") and good.checks == verdict.checks
+    assert good.composed and good.how.startswith("composed") and good.checks == verdict.checks
 
 
 @pytest.mark.skipif(shutil.which("ffmpeg") is None and not os.environ.get("CI"),

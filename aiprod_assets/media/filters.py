@@ -85,6 +85,8 @@ def _oversampling_taps() -> np.ndarray:
 
 
 _TAPS = _oversampling_taps()
+# [k, p] = taps[(reach - 1 - k) * UP + p]: the filter's phases, newest input first.
+_PHASES = np.concatenate([_TAPS, np.zeros(-len(_TAPS) % UP)]).reshape(-1, UP)[::-1]
 _CHUNK = 1 << 16
 
 
@@ -93,14 +95,12 @@ def _oversampled_chunks(channel: np.ndarray):
     n = len(channel)
     # Output sample 4j + p (before the filter's delay is taken off) is the dot product of the input around j
     # with the filter's phase p: one matrix product over a sliding window of the input.
-    reach = -(-len(_TAPS) // UP)
-    padded_taps = np.concatenate([_TAPS, np.zeros(reach * UP - len(_TAPS))])
-    phases = padded_taps.reshape(reach, UP)[::-1]  # [k, p] = taps[(reach - 1 - k) * UP + p]
+    reach = len(_PHASES)
     padded = np.concatenate([np.zeros(reach - 1), channel, np.zeros(reach)])
     windows = np.lib.stride_tricks.sliding_window_view(padded, reach)
     for start in range(0, len(windows), _CHUNK):
         # A contiguous copy of a chunk of windows makes the product one BLAS call.
-        flat = (np.ascontiguousarray(windows[start:start + _CHUNK]) @ phases).reshape(-1)
+        flat = (np.ascontiguousarray(windows[start:start + _CHUNK]) @ _PHASES).reshape(-1)
         first = start * UP
         keep_from, keep_to = max(first, _HALF_TAPS), min(first + len(flat), _HALF_TAPS + n * UP)
         if keep_from < keep_to:

@@ -10,7 +10,6 @@ from. Anything that does not hold raises ``CannotCompose``, and the caller decod
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +17,11 @@ from pathlib import Path
 import av
 import numpy as np
 
+from aiprod_assets.media.planes import plane
 from aiprod_assets.qa.broadcast import FlashMeter, flash_windows
 from aiprod_assets.qa.cuts import thumbnail
 from aiprod_assets.qa.frame_stats import FrameStats
-from aiprod_assets.qa.scan import MediaScan, scan
+from aiprod_assets.qa.scan import MediaScan, packet_digest, scan
 
 
 class CannotCompose(Exception):
@@ -47,8 +47,7 @@ class ComposedCut:
 def _digests_in_order(path: Path) -> list[bytes]:
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
-        packets = [(p.pts, hashlib.blake2b(bytes(p), digest_size=16).digest())
-                   for p in container.demux(stream) if p.size]
+        packets = [(p.pts, packet_digest(p)) for p in container.demux(stream) if p.size]
     return [digest for _, digest in sorted(packets)]
 
 
@@ -80,8 +79,7 @@ def _edge(path: Path, edges: _Edges, index: int) -> tuple[np.ndarray, np.ndarray
         container.seek(start + index * ticks, stream=stream, backward=True)
         for frame in container.decode(stream):
             if round((frame.pts - start) / ticks) == index:
-                luma = np.frombuffer(frame.planes[0], np.uint8).reshape(-1, frame.planes[0].line_size)
-                return np.array(luma[: frame.height, : frame.width][::4, ::4]), thumbnail(frame)
+                return np.array(plane(frame, 0)[::4, ::4]), thumbnail(frame)
     raise CannotCompose(f"{path.name}: frame {index} does not decode")
 
 

@@ -96,6 +96,11 @@ class MediaScan:
         return len(self.video.pts) * self.frame_step_sec if self.video else 0.0
 
 
+def packet_digest(packet: av.Packet) -> bytes:
+    """What a packet's bytes are, to tell a copied packet from another."""
+    return hashlib.blake2b(bytes(packet), digest_size=16).digest()
+
+
 def _video_scan(stream: av.video.stream.VideoStream) -> VideoScan:
     context = stream.codec_context
     sar = context.sample_aspect_ratio
@@ -142,7 +147,7 @@ def scan(path: str | Path, on_frame: Callable[[av.VideoFrame], None] | None = No
                     result.video.packet_bytes += packet.size
                     result.video.pts.append(packet.pts)
                     if not decode_video:
-                        result.video.packet_digests[packet.pts] = hashlib.blake2b(bytes(packet), digest_size=16).digest()
+                        result.video.packet_digests[packet.pts] = packet_digest(packet)
                 if not decode_video:
                     continue
                 for frame in packet.decode():

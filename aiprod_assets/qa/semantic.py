@@ -62,6 +62,12 @@ def hex_palette_lab(palette: list[str]) -> np.ndarray:
 THUMB_WIDTH = 320  # the contact sheet's picture of each shot
 
 
+def sheet_picture(frame: av.VideoFrame, width: int = THUMB_WIDTH) -> np.ndarray:
+    """A frame as the contact sheet shows it: RGB, ``width`` wide, even height."""
+    height = round(width * frame.height / frame.width / 2) * 2
+    return frame.reformat(width=width, height=height, format="rgb24").to_ndarray()
+
+
 @dataclass
 class ClipPictures:
     rgb: list[np.ndarray]  # sampled frames, (90, 160, 3) in 0-1
@@ -96,8 +102,7 @@ class PictureCollector:
         if index % self.every == 0:
             self.small.append(frame.reformat(width=ANALYSIS_WIDTH, height=ANALYSIS_HEIGHT, format="rgb24").to_ndarray())
         if index == self.middle_index:
-            height = round(THUMB_WIDTH * frame.height / frame.width / 2) * 2
-            self.middle = frame.reformat(width=THUMB_WIDTH, height=height, format="rgb24").to_ndarray()
+            self.middle = sheet_picture(frame)
         # Every frame's brightness from a sample of its planes: scaling each whole frame cost more than its decode.
         self.means.append(mean_rgb(frame))
 

@@ -117,7 +117,7 @@ def final_cut(context: dg.AssetExecutionContext, rendered_clips: RenderedClips, 
     if not made.reused:
         context.log.info("final cut joined at the bitstream level, crossfades alone encoded" if made.copied else
                          "final cut encoded whole: the clips could not be joined at the bitstream level")
-        context.log.info(f"final cut QA {made.composed}")
+        context.log.info(f"final cut QA {made.qa_how}")
     if made.reused:
         context.log.info(f"final cut reused: made from the same clips, profile and title ({value.inputs_digest[:12]})")
     failures = [c for c in value.qa if not c.passed]
@@ -125,7 +125,7 @@ def final_cut(context: dg.AssetExecutionContext, rendered_clips: RenderedClips, 
     yield dg.Output(value, data_version=dg.DataVersion(value.sha256[:16]), metadata=readable_metadata({
         "duration_sec": value.duration_sec, "shots": len(value.shot_ids), "uri": location(value.uri),
         "checks_failed": float(len(failures)), "segments_detected": float(made.segments), "reused": made.reused,
-        "stream_copied": made.copied, "qa_composed": bool(made.composed and made.composed.startswith("composed"))}))
+        "stream_copied": made.copied, "qa_composed": made.qa_composed}))
     yield dg.AssetCheckResult(
         check_name=FINAL_CUT_TECHNICAL_CHECK, passed=not failures,
         description="; ".join(f"{c.id}: {c.measured} (expected {c.expected})" for c in failures) or "all checks pass",

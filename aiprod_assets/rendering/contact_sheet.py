@@ -13,27 +13,21 @@ from aiprod_assets.contracts import ClipRecord
 from aiprod_assets.layout import Store, contact_sheet_key, local_clips
 from aiprod_assets.media.font import text_mask
 from aiprod_assets.media.png import encode_png
-from aiprod_assets.qa.semantic import THUMB_WIDTH
+from aiprod_assets.qa.semantic import sheet_picture
 
 COLUMNS = 4
 LABEL_HEIGHT = 20
 GAP = 8
 
 
-def middle_frame(path: str | Path, width: int = THUMB_WIDTH) -> np.ndarray:
+def middle_frame(path: str | Path) -> np.ndarray:
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         total = stream.frames or 1
-        height = round(width * stream.codec_context.height / stream.codec_context.width / 2) * 2
         for index, frame in enumerate(container.decode(stream)):
             if index >= total // 2:
-                return frame.reformat(width=width, height=height, format="rgb24").to_ndarray()
+                return sheet_picture(frame)
     raise ValueError(f"{path} has no video frames")
-
-
-def contact_sheet(clips: list[tuple[str, str | Path]]) -> bytes:
-    """PNG bytes of the labelled middle frames of ``clips`` (shot id, path), in order."""
-    return encode_png(sheet_of([(shot_id, middle_frame(path)) for shot_id, path in clips]))
 
 
 def sheet_of(thumbs: list[tuple[str, np.ndarray]]) -> np.ndarray:

@@ -27,7 +27,8 @@ class CutVerdict:
     checks: list[CheckResult]
     segments: int
     starts: list[int]
-    composed: str  # "composed from ..." or why the cut was decoded instead
+    composed: bool  # from the clips' measurements, without decoding what was copied
+    how: str  # how it was judged: what was composed, or why the cut was decoded instead
 
 
 def judge_cut(cut: Path, spans: list[Span] | None, shot_list: ShotList, clip_paths: set[Path],
@@ -44,10 +45,11 @@ def judge_cut(cut: Path, spans: list[Span] | None, shot_list: ShotList, clip_pat
             segments, starts = segments_from_changes(composed.thumb_changes, composed.picture, shot_list.shots, fade)
             copied = sum(s.frames for s in spans if s.path in clip_paths)
             return CutVerdict(checks=technical_checks(composed.media, expect), segments=segments, starts=starts,
-                              composed=f"composed from the clips' measurements ({copied} copied frames not decoded)")
+                              composed=True,
+                              how=f"composed from the clips' measurements ({copied} copied frames not decoded)")
         except CannotCompose as err:
             why = f"decoded: {err}"
     thumbnails: list[np.ndarray] = []
     checks = check_file(cut, expect, on_frame=lambda frame: thumbnails.append(thumbnail(frame)))
     segments, starts = count_segments(thumbnails, shot_list.shots, fade)
-    return CutVerdict(checks=checks, segments=segments, starts=starts, composed=why)
+    return CutVerdict(checks=checks, segments=segments, starts=starts, composed=False, how=why)

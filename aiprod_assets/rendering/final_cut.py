@@ -100,7 +100,8 @@ class MadeCut:
     segment_starts: list[int]
     reused: bool = False
     copied: bool = False
-    composed: str | None = None  # the copied cut's QA composed from its clips' measurements; else why not
+    qa_composed: bool = False  # the cut's QA composed from its clips' measurements
+    qa_how: str = ""  # what was composed, or why the cut was decoded
 
 
 CUT_VERSION = "cut-2"  # bump when assembly changes: every cut is then made again
@@ -151,4 +152,4 @@ def make_final_cut(store: Store, job_id: str, shot_list: ShotList, clips: list[C
                    shot_ids=[s.shot_id for s in shot_list.shots], qa=judged.checks, inputs_digest=inputs,
                    segments_detected=judged.segments, segment_starts=list(judged.starts))
     return MadeCut(value=cut, segments=judged.segments, segment_starts=judged.starts, copied=made.copied,
-                   composed=judged.composed)
+                   qa_composed=judged.composed, qa_how=judged.how)
