@@ -4,7 +4,8 @@
 
 One home for every job, warmed by a 2 s job first (it measures the device profile, once per machine).
 For each duration: a plain render + encode of the job's shots in this process (the baseline), then
-`aiprod run` in a child process from its start to delivered, with the child's peak RSS.
+`aiprod run` in a child process from its start to delivered, with the peak RSS of the child and the device
+worker it starts, together.
 For the first duration also a no-op re-run (process start included), the final_cut step's seconds
 from the run's event log (with every step's, and the time outside the run), and a re-run after editing
 one shot (`aiprod edit-shot`) against 1.5x that shot's render plus the no-op. Prints the whole-job ratio (target <= 1.5), the no-op seconds (<= 5), the
@@ -18,11 +19,12 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import dagster as dg
-import torch
+import psutil
 from dagster._core.instance.ref import InstanceRef
 
 from aiprod_assets.intake.sanitize import sanitize
@@ -30,7 +32,7 @@ from aiprod_assets.intake.submission import brief_record
 from aiprod_assets.planning.local_planner import plan_production
 from aiprod_assets.planning.profiles import render_profile
 from aiprod_assets.planning.shots import build_shot_list
-from aiprod_assets.rendering.previz.renderer import render_previz_clip
+from aiprod_assets.rendering.previz.device_worker import DeviceWorker
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "briefs" / "lighthouse-keeper.json"
 TARGETS = {"ratio": 1.5, "noop": 5.0, "final_cut": 1.5, "rss_mb_60s": 1024.0}
@@ -43,29 +45,57 @@ def _aiprod() -> str:
 
 def plain_render_seconds(brief: dict, folder: Path) -> tuple[float, dict[str, float]]:
     """The job's shots rendered and encoded by previz, nothing else: what the job's wall time is set against
-    (in all, and per shot)."""
+    (in all, and per shot). They render in a device worker, the process `aiprod run` renders in, so the
+    render runs as it does in the job (its process's settings included), with torch already imported."""
     sanitized = sanitize(brief_record(brief["job_id"], "bench", json.dumps(brief).encode()), 500)
     spec = sanitized.brief
     profile = render_profile(spec.resolution, spec.aspect_ratio, spec.fps)
     shots = build_shot_list(plan_production(sanitized), profile, "previz", "bench")
-    each = {shot.shot_id: render_previz_clip(brief["job_id"], shot, profile, folder / f"{shot.shot_id}.mp4",
-                                             torch.device("cpu")) for shot in shots.shots}
+    worker = DeviceWorker.start()
+    try:
+        worker.describe("auto", 0)  # torch imported: the job's worker does that while Dagster loads
+        each = {shot.shot_id: worker.render(brief["job_id"], shot, profile, folder / f"{shot.shot_id}.mp4", "auto", 0)
+                for shot in shots.shots}
+    finally:
+        worker.close()
     return sum(each.values()), each
 
 
+class TreeMemory(threading.Thread):
+    """The peak of the summed RSS of a process and its children (the CLI and its device worker), sampled."""
+
+    def __init__(self, pid: int, every_sec: float = 0.05):
+        super().__init__(daemon=True)
+        self.process, self.every_sec, self.peak = psutil.Process(pid), every_sec, 0
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.every_sec):
+            try:
+                tree = [self.process, *self.process.children(recursive=True)]
+                self.peak = max(self.peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            except psutil.Error:
+                pass  # a process ended between the listing and the reading
+
+
 def timed_run(brief_path: Path, home: Path, *command: str) -> tuple[float, float, str]:
-    """(wall seconds from process start, peak RSS in MB, stdout) of one `aiprod run` (or ``command``)."""
+    """(wall seconds from process start, peak RSS in MB of the process and its device worker together,
+    stdout) of one `aiprod run` (or ``command``)."""
     env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "AIPROD_STORE")}
     env["AIPROD_HOME"] = str(home / ".aiprod")
     started = time.perf_counter()
     child = subprocess.Popen([_aiprod(), *(command or ("run", str(brief_path)))], cwd=home, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    memory = TreeMemory(child.pid)
+    memory.start()
     out = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
+    memory.stopped.set()
+    memory.join()
     if status != 0:
         sys.exit(f"aiprod run failed:\n{out[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024, out
+    return seconds, max(usage.ru_maxrss * 1024, memory.peak) / 2**20, out
 
 
 def step_seconds(home: Path, job_id: str) -> tuple[dict[str, float], float]:

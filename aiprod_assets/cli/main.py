@@ -37,26 +37,16 @@ def _file_brief(env, brief_file: Path, file_it) -> str:
     sys.exit(2)
 
 
-def _fewer_malloc_arenas() -> None:
-    """glibc gives each thread that allocates its own arena; with torch, the encoder and Dagster's threads a
-    long job's frames fragment them into hundreds of MB of RSS. Two arenas keep a 60 s 1080p job under 1 GB."""
-    import ctypes
-
-    try:
-        ctypes.CDLL("libc.so.6").mallopt(-8, 2)  # M_ARENA_MAX
-    except (OSError, AttributeError):
-        pass  # not glibc
-
-
 @click.group()
 def cli() -> None:
     """AIPROD: brief in, QA-certified video out."""
     import av
 
+    from aiprod_assets.media.arenas import fewer_malloc_arenas
     from aiprod_assets.warning_filters import quiet_dagster_notices
 
     quiet_dagster_notices()
-    _fewer_malloc_arenas()
+    fewer_malloc_arenas()
 
     # The wheel carries libx264; a build without it cannot meet the render profile.
     av.Codec("libx264", "w")
@@ -84,6 +74,14 @@ def submit(brief_file: Path) -> None:
 @click.option("--force", is_flag=True, help="run the graph even when nothing changed since delivery")
 def run(brief_file: Path, force: bool) -> None:
     """Run the whole job for BRIEF_FILE in this process, with progress."""
+    from aiprod_assets.rendering.previz.device_worker import warm_device_worker
+
+    # First: the device worker imports torch on another core while this process loads Dagster.
+    with warm_device_worker():
+        _run(brief_file, force)
+
+
+def _run(brief_file: Path, force: bool) -> None:
     from aiprod_assets.canonical import sha256_hex
     from aiprod_assets.cli.local_env import LocalEnvironment
     from aiprod_assets.cli.noop import nothing_to_do, record_delivered
@@ -188,4 +186,6 @@ cli.add_command(storyboard)
 
 
 if __name__ == "__main__":
-    cli()
+    from aiprod_assets.cli.entry import run_and_leave
+
+    run_and_leave(cli)

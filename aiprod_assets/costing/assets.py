@@ -13,6 +13,7 @@ from aiprod_assets.costing.prior_model import ComputeProfile, load_coefficients
 from aiprod_assets.costing.promotion import load_promoted
 from aiprod_assets.metadata_values import readable_metadata
 from aiprod_assets.partitions import jobs_partitions
+from aiprod_assets.rendering.device import device_description
 from resources.artifact_store import ArtifactStore
 from resources.gpu import TorchDevice
 from resources.policy import ProductionPolicy
@@ -36,7 +37,7 @@ def cost_estimate(context: dg.AssetExecutionContext, sanitized_input: SanitizedI
     compute = ComputeProfile(gpu_model=policy.gpu_model, quantization=policy.quantization,
                              batch_size=policy.batch_size, gpu_count=policy.gpu_count,
                              framework=policy.framework, spot=policy.spot)
-    device = (current_device_profile(store, gpu.describe(), lambda: device_assets.measure_on(gpu),
+    device = (current_device_profile(store, device_description(gpu), lambda: device_assets.measure_on(gpu),
                                      on_event=context.log.info)
               if "previz" in policy.enabled_backends else None)
     estimate = estimate_cost(sanitized_input, shot_list, current_pricing(store, policy.pricing_file), coefficients,

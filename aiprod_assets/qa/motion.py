@@ -8,6 +8,7 @@ accumulated over the shot, so moves of any kind compare on one scale.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -51,29 +52,38 @@ class Motion:
                 "zoom_out": max(-self.zoom, 0.0), "orbit": abs(self.rotation)}
 
 
-def _warp_batch(picture: np.ndarray):
-    """Every scale x angle warp of ``picture`` about its centre, as one torch batch."""
-    import torch
-    import torch.nn.functional as F
-
-    h, w = picture.shape
-    thetas = []
-    for scale in SCALES:
-        for angle in ANGLES_DEG:
-            c, s = math.cos(math.radians(angle)) / scale, math.sin(math.radians(angle)) / scale
-            thetas.append([[c, -s * h / w, 0.0], [s * w / h, c, 0.0]])
-    theta = torch.tensor(thetas, dtype=torch.float32)
-    source = torch.from_numpy(picture.astype(np.float32))[None, None].expand(len(thetas), 1, h, w)
-    grid = F.affine_grid(theta, [len(thetas), 1, h, w], align_corners=False)
-    return F.grid_sample(source, grid, align_corners=False, padding_mode="border")[:, 0].numpy()
+@functools.lru_cache(maxsize=8)
+def _warp_taps(h: int, w: int) -> tuple[np.ndarray, ...]:
+    """For every scale x angle warp about the centre of an h x w picture, where each pixel of its centre
+    (the crop the warps are compared over) samples from: flat indices of the four neighbours and the
+    bilinear weights, edges extended. torch's affine_grid + grid_sample (align_corners=False, border
+    padding), in numpy and float32; the same for every frame pair of a shot, so made once per size."""
+    thetas = np.array([[[c, -s * h / w, 0.0], [s * w / h, c, 0.0]]
+                       for scale in SCALES for angle in ANGLES_DEG
+                       for c, s in [(math.cos(math.radians(angle)) / scale, math.sin(math.radians(angle)) / scale)]],
+                      dtype=np.float32)
+    rows, cols = np.arange(h // 8, h - h // 8), np.arange(w // 8, w - w // 8)
+    # Pixel centres in [-1, 1], mapped by each warp, back to pixel coordinates, clamped to the picture.
+    xs = ((2 * cols.astype(np.float32) + 1) / w - 1)[None, None, :]
+    ys = ((2 * rows.astype(np.float32) + 1) / h - 1)[None, :, None]
+    t = thetas[:, :, :, None, None]
+    ix = np.clip(((t[:, 0, 0] * xs + t[:, 0, 1] * ys + t[:, 0, 2] + 1) * w - 1) / 2, 0, w - 1)
+    iy = np.clip(((t[:, 1, 0] * xs + t[:, 1, 1] * ys + t[:, 1, 2] + 1) * h - 1) / 2, 0, h - 1)
+    x0, y0 = np.floor(ix).astype(np.intp), np.floor(iy).astype(np.intp)
+    fx, fy = ix - x0, iy - y0
+    x1, y1 = np.minimum(x0 + 1, w - 1), np.minimum(y0 + 1, h - 1)  # weight 0 where clamped
+    return y0 * w + x0, y0 * w + x1, y1 * w + x0, y1 * w + x1, fx, fy
 
 
 def _best_warp(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     """(scale, angle in degrees) of the warp of ``a`` closest to ``b`` over the picture's centre."""
     h, w = a.shape
-    crop = (slice(h // 8, h - h // 8), slice(w // 8, w - w // 8))
-    warped = _warp_batch(a)
-    errors = np.abs(warped[:, crop[0], crop[1]] - b[crop]).mean(axis=(1, 2))
+    top_left, top_right, bottom_left, bottom_right, fx, fy = _warp_taps(h, w)
+    source = a.astype(np.float32).ravel()
+    top = source.take(top_left) * (1 - fx) + source.take(top_right) * fx
+    bottom = source.take(bottom_left) * (1 - fx) + source.take(bottom_right) * fx
+    warped = top * (1 - fy) + bottom * fy
+    errors = np.abs(warped - b[h // 8: h - h // 8, w // 8: w - w // 8]).mean(axis=(1, 2))
     best = int(np.argmin(errors))
     return SCALES[best // len(ANGLES_DEG)], ANGLES_DEG[best % len(ANGLES_DEG)]
 

@@ -27,6 +27,7 @@ from aiprod_assets.qa.gate import judge_shot
 from aiprod_assets.rendering.backend_chain import build_chain
 from aiprod_assets.rendering.clips import ClipRenderer
 from aiprod_assets.rendering.contact_sheet import store_contact_sheet
+from aiprod_assets.rendering.device import device_description, device_type
 from aiprod_assets.rendering.final_cut import make_final_cut
 from aiprod_assets.rendering.retry import BackendsExhausted
 from aiprod_assets.review.events import read_events
@@ -75,7 +76,7 @@ def rendered_clips(context: dg.AssetExecutionContext, shot_list: ShotList, cost_
     except BudgetExceeded as err:
         record_budget_stop(store, job_id, cost_estimate.decision.budget_usd, err)
         raise dg.Failure(str(err), metadata={"spent_usd": float(err.spent_usd)}, allow_retries=False) from err
-    device = gpu.describe()
+    device = device_description(gpu)
     value = RenderedClips(job_id=job_id, device=device, clips=clips, paid_render_held=held,
                           total_cost_usd=round(sum(c.actual_cost_usd for c in clips), 8))
     sheet = store_contact_sheet(store, job_id, clips, kept_middle=lambda path: cached_pictures(store, path).middle)
@@ -112,7 +113,7 @@ def final_cut(context: dg.AssetExecutionContext, rendered_clips: RenderedClips, 
               production_manifest: ProductionManifest, store: ArtifactStore, gpu: TorchDevice):
     """The clips joined in shot order into one MP4 to the job's render profile, with crossfades where asked."""
     made = make_final_cut(store, context.partition_key, shot_list, rendered_clips.clips,
-                          title=production_manifest.title, encoder=choose_encoder(gpu.torch_device().type))
+                          title=production_manifest.title, encoder=choose_encoder(device_type(gpu)))
     value = made.value
     if not made.reused:
         context.log.info("final cut joined at the bitstream level, crossfades alone encoded" if made.copied else

@@ -9,7 +9,9 @@ from aiprod_assets.backends import backend_version
 from aiprod_assets.layout import Store
 from aiprod_assets.media.encode import choose_encoder
 from aiprod_assets.rendering.backend import RenderBackend
+from aiprod_assets.rendering.device import device_name, device_type
 from aiprod_assets.rendering.previz.backend import PrevizBackend
+from aiprod_assets.rendering.previz.device_worker import warm_worker
 
 
 def build_chain(names: list[str], backends, store: Store,
@@ -27,9 +29,11 @@ def build_backend(name: str, backends, store: Store,
     custom = backends.custom_backend(name)
     if custom is not None:
         return custom
-    device = backends.gpu.torch_device()
     if name == "previz":
-        return PrevizBackend(device)
+        worker = warm_worker()
+        if worker is not None:
+            return PrevizBackend(device_name(backends.gpu), worker, (backends.gpu.device, backends.gpu.threads))
+        return PrevizBackend(backends.gpu.torch_device())
     if name == "wan":
         from aiprod_assets.rendering.diffusion.backend import (
             DiffusionBackend,
@@ -38,6 +42,7 @@ def build_backend(name: str, backends, store: Store,
 
         if backends.wan is None:
             raise KeyError("render backend 'wan' is not set up in this deployment: set AIPROD_WAN_MODEL")
+        device = backends.gpu.torch_device()
         return DiffusionBackend(DiffusionOptions(**backends.wan.model_dump()), device, quantization,
                                 encoder=choose_encoder(device.type))
     settings = backends.settings(name)
@@ -48,7 +53,7 @@ def build_backend(name: str, backends, store: Store,
     return RemoteBackend(
         provider_adapter(name, settings), TaskJournal(store), limiter_for(name, settings.requests_per_minute),
         PollingLimits(poll_interval_sec=settings.poll_interval_sec, timeout_sec=settings.timeout_sec),
-        encoder=choose_encoder(device.type), on_event=on_event)
+        encoder=choose_encoder(device_type(backends.gpu)), on_event=on_event)
 
 
 def provider_adapter(name: str, settings):

@@ -32,6 +32,8 @@ class LiveFeed:
                 jpeg = base64.b64encode(preview_jpeg(yuv420p)).decode("ascii")
                 self.publish("preview", shot_id=shot_id, attempt=attempt, frame=index,
                              image=f"data:image/jpeg;base64,{jpeg}")
+        # A render in another process (the device worker) sends back only the frames this asks for.
+        on_frame.every = every
         return on_frame
 
 

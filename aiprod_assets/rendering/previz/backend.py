@@ -1,4 +1,5 @@
-"""previz as a render backend: the embedded torch renderer on the injected device."""
+"""previz as a render backend: the embedded torch renderer on the injected device, in this process or in
+the device worker a CLI command started (rendering/previz/device_worker.py)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,21 @@ class PrevizBackend:
     name = "previz"
     version = PREVIZ_VERSION
 
-    def __init__(self, device):
-        self.device = device
+    def __init__(self, device, worker=None, setting: tuple[str, int] = ("auto", 0)):
+        """``device`` is the torch.device to render on here; with a ``worker``, the name of the device it
+        resolved from ``setting`` (the gpu resource's device and threads)."""
+        self.device, self.worker, self.setting = device, worker, setting
 
     def render(self, request: RenderRequest) -> RenderResult:
-        from aiprod_assets.rendering.previz.renderer import render_previz_clip
-
         try:
-            seconds = render_previz_clip(request.job_id, request.shot, request.profile, Path(request.out_path),
-                                         self.device, on_frame=request.on_frame)
+            if self.worker is not None:
+                seconds = self.worker.render(request.job_id, request.shot, request.profile, Path(request.out_path),
+                                             *self.setting, on_frame=request.on_frame)
+            else:
+                from aiprod_assets.rendering.previz.renderer import render_previz_clip
+
+                seconds = render_previz_clip(request.job_id, request.shot, request.profile,
+                                             Path(request.out_path), self.device, on_frame=request.on_frame)
         except RuntimeError as err:
             if "out of memory" in str(err).lower():
                 raise RetryableRenderError(f"CUDA out of memory on {self.device}") from err

@@ -1,0 +1,59 @@
+"""The `aiprod` console script: the click group, then a quick way out of the interpreter."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import sys
+import threading
+
+
+def exit_status(code: object) -> int:
+    """What ``sys.exit(code)`` would leave the process with; a message is printed as Python prints it."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def leave(status: int) -> None:
+    """Finish everything Python would finish at exit, then leave without tearing the interpreter down.
+
+    A process that ran the graph holds torch, Dagster and a job's worth of objects; freeing them one by one
+    at exit took about a second after the job was already delivered. The kernel frees them at once. What
+    exit is for still happens first: threads that are not daemons finish, atexit hooks run (logging's
+    flush, temporary folders' finalizers), and both streams are flushed."""
+    if threading.current_thread() is threading.main_thread() and hasattr(threading, "_shutdown"):
+        # What the interpreter does first at exit: wake idle thread pools' workers, then join every thread
+        # that is not a daemon (joining first would wait for ever on a pool nobody shut down).
+        threading._shutdown()
+    else:
+        for thread in threading.enumerate():
+            if thread is not threading.current_thread() and not thread.daemon:
+                thread.join()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass  # a closed or broken pipe: nothing more can reach the reader
+    os._exit(status)
+
+
+def run_and_leave(command) -> None:
+    """Run a click command in standalone mode (it always ends in SystemExit) and leave with its status.
+    An exception click does not handle propagates as ever, with its traceback."""
+    try:
+        command()
+        status = 0
+    except SystemExit as done:
+        status = exit_status(done.code)
+    leave(status)
+
+
+def main() -> None:
+    from aiprod_assets.cli.main import cli
+
+    run_and_leave(cli)

@@ -1,0 +1,36 @@
+"""What the device worker does with its requests: torch and the previz renderer are imported as it starts,
+while its parent is still loading Dagster, so the first request finds them ready."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from aiprod_assets.media.torch_device import describe_device, resolve_device
+from aiprod_assets.rendering.previz.renderer import render_previz_clip
+
+
+class DeviceWork:
+    def __init__(self):
+        self._devices: dict[tuple[str, int], torch.device] = {}
+        torch.zeros(8).sum()  # torch's first operation sets up its thread pool: done here, not in a render
+
+    def device(self, setting: str, threads: int) -> torch.device:
+        if (setting, threads) not in self._devices:
+            self._devices[setting, threads] = resolve_device(setting, threads)
+        return self._devices[setting, threads]
+
+    def describe(self, setting: str, threads: int) -> tuple[str, str]:
+        device = self.device(setting, threads)
+        return str(device), describe_device(device)
+
+    def render(self, job_id: str, shot, profile, out_path: Path, setting: str, threads: int, every: int,
+               preview) -> float:
+        """The clip's render seconds; ``preview(index, frame)`` gets every ``every``-th frame."""
+        on_frame = None
+        if preview is not None:
+            def on_frame(index: int, frame) -> None:
+                if index % every == 0:
+                    preview(index, frame)
+        return render_previz_clip(job_id, shot, profile, out_path, self.device(setting, threads), on_frame=on_frame)

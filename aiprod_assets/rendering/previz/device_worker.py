@@ -1,0 +1,158 @@
+"""A process that holds torch and the previz renderer, started by a CLI command before it imports Dagster.
+
+Importing torch costs about a second of one core, and Dagster, its instance and the code location about two
+more, one after the other, before a job's first step. Started first, the worker imports torch and warms
+the renderer on the other core meanwhile, and the job's previz shots render in it. Nothing else changes:
+the clip is written where the render step asked, and QA, the store and the run's records stay with Dagster.
+The worker dies with its parent (a kill -9 included) and serves one request at a time: the device is one.
+
+    python -m aiprod_assets.rendering.previz.device_worker FD PID   (the socket to its parent, the parent)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+_warm: DeviceWorker | None = None
+
+
+class DeviceWorkerGone(RuntimeError):
+    """The worker died under a request (its render is lost; the step's retry renders the shot again)."""
+
+
+class DeviceWorker:
+    def __init__(self, process: subprocess.Popen, connection: Connection):
+        self.process, self.connection = process, connection
+        self._one_at_a_time = threading.Lock()
+        self._described: dict[tuple[str, int], tuple[str, str]] = {}
+
+    @classmethod
+    def start(cls) -> DeviceWorker:
+        ours, theirs = socket.socketpair()
+        with theirs:
+            process = subprocess.Popen([sys.executable, "-m", __name__, str(theirs.fileno()), str(os.getpid())],
+                                       pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
+        return cls(process, Connection(ours.detach()))
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None and not self.connection.closed
+
+    def _call(self, kind: str, *args, on_preview=None):
+        with self._one_at_a_time:
+            preview_failure: BaseException | None = None
+            try:
+                self.connection.send((kind, args))
+                while True:
+                    reply = self.connection.recv()
+                    if reply[0] != "preview":
+                        break
+                    try:
+                        if preview_failure is None:
+                            on_preview(*reply[1:])
+                    except Exception as err:  # kept until the reply: the worker is still sending
+                        preview_failure = err
+            except (EOFError, OSError) as err:
+                self.connection.close()
+                raise DeviceWorkerGone(f"the device worker (pid {self.process.pid}) died: {err}") from err
+            if reply[0] == "error":
+                raise reply[1]
+            if preview_failure is not None:
+                raise preview_failure  # as a render here fails when its frame callback does
+            return reply[1]
+
+    def describe(self, setting: str, threads: int) -> tuple[str, str]:
+        """(the device's name, e.g. "cpu" or "cuda:0"; its description, what a device profile is keyed by)."""
+        if (setting, threads) not in self._described:
+            self._described[setting, threads] = self._call("describe", setting, threads)
+        return self._described[setting, threads]
+
+    def render(self, job_id: str, shot, profile, out_path: Path, setting: str, threads: int,
+               on_frame=None) -> float:
+        """render_previz_clip in the worker; ``on_frame`` sees the frames it asks for (its ``every``)."""
+        every = getattr(on_frame, "every", 1) if on_frame is not None else 0
+        return self._call("render", job_id, shot, profile, str(out_path), setting, threads, every,
+                          on_preview=on_frame)
+
+    def close(self) -> None:
+        """Stop the worker; no request is in flight (calls wait for their reply), so nothing is lost, and a
+        worker still importing torch (a command that found nothing to render) is not waited for."""
+        self.connection.close()
+        self.process.terminate()
+        self.process.wait()
+
+
+def warm_worker() -> DeviceWorker | None:
+    """The worker this process started, while it lives; None where renders run in this process."""
+    return _warm if _warm is not None and _warm.alive else None
+
+
+@contextlib.contextmanager
+def warm_device_worker():
+    """A device worker for the duration of a CLI command that may render; none if one cannot start or
+    AIPROD_DEVICE_WORKER=0 (renders then run in this process, as under `dagster dev`)."""
+    global _warm
+    try:
+        _warm = DeviceWorker.start() if os.environ.get("AIPROD_DEVICE_WORKER", "1") != "0" else None
+    except OSError as err:
+        print(f"device worker not started ({err}); rendering in this process", file=sys.stderr)
+        _warm = None
+    try:
+        yield _warm
+    finally:
+        worker, _warm = _warm, None
+        if worker is not None:
+            worker.close()
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the closed socket still ends the worker after its current request
+    if os.getppid() != parent_pid:
+        os._exit(0)  # the parent died before the signal was asked for
+
+
+def serve(connection: Connection) -> None:
+    from aiprod_assets.media.arenas import fewer_malloc_arenas
+    from aiprod_assets.rendering.previz.device_work import DeviceWork
+
+    fewer_malloc_arenas()  # the frames are made here now
+
+    work = DeviceWork()
+    while True:
+        try:
+            kind, args = connection.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            if kind == "describe":
+                reply = work.describe(*args)
+            else:
+                job_id, shot, profile, out_path, setting, threads, every = args
+                preview = (lambda index, frame: connection.send(("preview", index, frame))) if every else None
+                reply = work.render(job_id, shot, profile, Path(out_path), setting, threads, every, preview)
+            connection.send(("ok", reply))
+        except Exception as err:
+            try:
+                connection.send(("error", err))
+            except Exception:  # an exception that does not pickle: its type and words
+                connection.send(("error", RuntimeError(f"{type(err).__name__}: {err}")))
+
+
+if __name__ == "__main__":
+    _die_with_parent(int(sys.argv[2]))
+    # Ctrl-C reaches the whole process group: the parent decides, and the worker goes when it does.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    serve(Connection(int(sys.argv[1])))

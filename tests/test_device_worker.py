@@ -1,0 +1,162 @@
+"""The device worker: previz renders in a process that imported torch while the CLI loaded Dagster; the
+same clip as a render here, its previews, its errors, and it never outlives its parent."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from aiprod_assets.media.decode import video_frames
+from aiprod_assets.media.torch_device import describe_device, resolve_device
+from aiprod_assets.planning.profiles import render_profile
+from aiprod_assets.rendering.previz import device_worker
+from aiprod_assets.rendering.previz.device_worker import (
+    DeviceWorker,
+    DeviceWorkerGone,
+    warm_device_worker,
+)
+from aiprod_assets.rendering.previz.scene import PrevizScene
+from tests.support.cli import aiprod_env
+from tests.support.review import write_brief
+from tests.support.shots import make_shot
+
+PROFILE = render_profile("360p")
+
+
+@pytest.fixture(scope="module")
+def worker():
+    started = DeviceWorker.start()
+    yield started
+    started.close()
+
+
+def test_the_worker_describes_the_device_as_this_process_would(worker):
+    assert worker.describe("cpu", 0) == ("cpu", describe_device(resolve_device("cpu")))
+    with pytest.raises(ValueError, match="'tpu' is not allowed: auto, cpu, cuda or cuda:N"):
+        worker.describe("tpu", 0)  # the worker's own exception, raised here
+    assert worker.alive  # and it serves on
+
+
+def test_a_clip_rendered_in_the_worker_is_the_clip_rendered_here(worker, tmp_path):
+    shot = make_shot(frames=30)
+    drawn = {}
+
+    def on_frame(index, frame):
+        drawn[index] = frame
+    on_frame.every = 1
+    seconds = worker.render("job-w", shot, PROFILE, tmp_path / "there.mp4", "cpu", 0, on_frame=on_frame)
+    assert seconds > 0
+    # The worker draws exactly the frames this process draws...
+    scene = PrevizScene(shot.spec, PROFILE, shot.seed, torch.device("cpu"))
+    assert sorted(drawn) == list(range(30))
+    assert all(np.array_equal(drawn[i], scene.frame(i)) for i in range(30))
+    # ...and its file holds them (x264's threads make two encodes of the same frames differ by a code value
+    # here and there, in any two processes, so the file is compared with what was drawn).
+    decoded = list(video_frames(tmp_path / "there.mp4"))
+    assert len(decoded) == 30
+    assert max(_mean_difference(decoded[i], drawn[i]) for i in range(30)) < 3.0
+    other = PrevizScene(shot.spec, PROFILE, shot.seed + 1, torch.device("cpu"))
+    assert min(_mean_difference(decoded[i], other.frame(i)) for i in range(30)) > 5.0
+
+
+def _mean_difference(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
+
+
+def test_previews_come_back_every_nth_frame(worker, tmp_path):
+    seen = []
+
+    def on_frame(index, frame):
+        seen.append((index, frame.shape))
+    on_frame.every = 12
+    worker.render("job-w", make_shot(frames=30), PROFILE, tmp_path / "c.mp4", "cpu", 0, on_frame=on_frame)
+    assert seen == [(i, (PROFILE.height * 3 // 2, PROFILE.width)) for i in (0, 12, 24)]
+
+
+def test_a_worker_that_dies_under_a_render_is_reported_and_no_longer_offered(tmp_path):
+    with warm_device_worker() as worker:
+        assert device_worker.warm_worker() is worker
+        worker.describe("cpu", 0)  # torch is in: the render below starts at once
+        killer = subprocess.Popen(["sh", "-c", f"sleep 0.5; kill -9 {worker.process.pid}"])
+        with pytest.raises(DeviceWorkerGone, match="died"):
+            worker.render("job-w", make_shot(frames=240), PROFILE, tmp_path / "c.mp4", "cpu", 0)
+        killer.wait()
+        assert device_worker.warm_worker() is None  # renders go back to this process
+    assert device_worker.warm_worker() is None
+
+
+def test_switched_off_no_worker_starts(monkeypatch):
+    monkeypatch.setenv("AIPROD_DEVICE_WORKER", "0")
+    with warm_device_worker() as worker:
+        assert worker is None and device_worker.warm_worker() is None
+
+
+PARENT = textwrap.dedent("""
+    import sys, time
+    from aiprod_assets.rendering.previz.device_worker import DeviceWorker
+    worker = DeviceWorker.start()
+    print(worker.process.pid, flush=True)
+    time.sleep(600)
+""")
+
+
+def test_the_worker_dies_with_its_parent_even_by_kill_9(tmp_path):
+    parent = subprocess.Popen([sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True)
+    worker_pid = int(parent.stdout.readline())
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and _alive(worker_pid):
+        time.sleep(0.1)
+    assert not _alive(worker_pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie is dead; only its reaper (init here) is late
+
+
+TORCH_AT_EXIT = textwrap.dedent("""
+    import atexit, sys
+    atexit.register(lambda: print("torch imported here:", "torch" in sys.modules, file=sys.stderr))
+    from aiprod_assets.cli.entry import main
+    sys.argv = ["aiprod", *sys.argv[1:]]
+    main()
+""")
+
+
+def test_a_cli_job_renders_in_the_worker_and_never_imports_torch_itself(tmp_path):
+    """The point of the worker: the CLI process leaves torch to it (QA included). The machine's first job
+    measures the device profile here; every job after it imports no torch in the CLI's process."""
+    def run(job_id: str) -> subprocess.CompletedProcess:
+        brief = write_brief(tmp_path, job_id, duration_sec=2)
+        return subprocess.run([sys.executable, "-c", TORCH_AT_EXIT, "run", str(brief)], cwd=tmp_path,
+                              env=aiprod_env(tmp_path), capture_output=True, text=True, timeout=300)
+
+    first = run("worker-first")
+    assert first.returncode == 0 and "delivered (run" in first.stdout, first.stderr[-2000:]
+    second = run("worker-second")
+    assert second.returncode == 0 and "delivered (run" in second.stdout, second.stderr[-2000:]
+    assert "torch imported here: False" in second.stderr
+    assert "clip(s) on cpu (" in second.stdout  # the device the worker described
+
+
+def test_a_failing_preview_fails_the_render_and_the_worker_serves_on(worker, tmp_path):
+    def on_frame(index, frame):
+        if index == 12:
+            raise OSError("store unreachable")
+    on_frame.every = 12
+    with pytest.raises(OSError, match="store unreachable"):
+        worker.render("job-w", make_shot(frames=30), PROFILE, tmp_path / "c.mp4", "cpu", 0, on_frame=on_frame)
+    # The replies after the failure were read to the end: the next request gets its own answer.
+    assert worker.describe("cpu", 1) == ("cpu", "cpu (1 threads)")
