@@ -83,11 +83,14 @@ def test_previews_come_back_every_nth_frame(worker, tmp_path):
 def test_a_worker_that_dies_under_a_render_is_reported_and_no_longer_offered(tmp_path):
     with warm_device_worker() as worker:
         assert device_worker.warm_worker() is worker
-        worker.describe("cpu", 0)  # torch is in: the render below starts at once
-        killer = subprocess.Popen(["sh", "-c", f"sleep 0.5; kill -9 {worker.process.pid}"])
+
+        def kill_midway(index, frame):
+            if index == 5:  # the worker is drawing: kill it there
+                os.kill(worker.process.pid, signal.SIGKILL)
+        kill_midway.every = 1
         with pytest.raises(DeviceWorkerGone, match="died"):
-            worker.render("job-w", make_shot(frames=240), PROFILE, tmp_path / "c.mp4", "cpu", 0)
-        killer.wait()
+            worker.render("job-w", make_shot(frames=240), PROFILE, tmp_path / "c.mp4", "cpu", 0,
+                          on_frame=kill_midway)
         assert device_worker.warm_worker() is None  # renders go back to this process
     assert device_worker.warm_worker() is None
 
