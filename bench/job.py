@@ -3,14 +3,14 @@
     python -m bench.job [--durations 12,60,300]
 
 One home for every job, warmed by a 2 s job first (it measures the device profile, once per machine).
-For each duration: a plain render + encode of the job's shots in this process (the baseline), then
-`aiprod run` in a child process from its start to delivered, with the peak RSS of the child and the device
-worker it starts, together.
-For the first duration also a no-op re-run (process start included), the final_cut step's seconds
-from the run's event log (with every step's, and the time outside the run), and a re-run after editing
-one shot (`aiprod edit-shot`) against 1.5x that shot's render plus the no-op. Prints the whole-job ratio (target <= 1.5), the no-op seconds (<= 5), the
-final_cut seconds (<= 1.5) and seconds per output second for each duration (it should stay flat), with
-peak RSS (<= 1 GB at 60 s).
+For each duration: a plain render + encode of the job's shots in a device worker, the process the job's
+shots render in (the baseline), then `aiprod run` in a child process from its start to delivered, with the
+peak RSS of the child and the device worker it starts, together.
+For the first duration also a no-op re-run (process start included), the final_cut step's seconds from
+the run's event log (with every step's, and the time outside the run), and a re-run after editing one shot
+(`aiprod edit-shot`) against 1.5x that shot's render plus the no-op. Prints the whole-job ratio (target
+<= 1.5), the no-op seconds (<= 5), the final_cut seconds (<= 1.5) and seconds per output second for each
+duration (it should stay flat), with peak RSS (<= 1 GB at 60 s).
 """
 
 import argparse

@@ -25,14 +25,9 @@ def leave(status: int) -> None:
     at exit took about a second after the job was already delivered. The kernel frees them at once. What
     exit is for still happens first: threads that are not daemons finish, atexit hooks run (logging's
     flush, temporary folders' finalizers), and both streams are flushed."""
-    if threading.current_thread() is threading.main_thread() and hasattr(threading, "_shutdown"):
-        # What the interpreter does first at exit: wake idle thread pools' workers, then join every thread
-        # that is not a daemon (joining first would wait for ever on a pool nobody shut down).
-        threading._shutdown()
-    else:
-        for thread in threading.enumerate():
-            if thread is not threading.current_thread() and not thread.daemon:
-                thread.join()
+    # What the interpreter does first at exit: wake idle thread pools' workers, then join every thread that
+    # is not a daemon (joining them first would wait for ever on a pool nobody shut down).
+    threading._shutdown()
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:

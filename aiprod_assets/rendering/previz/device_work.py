@@ -14,7 +14,6 @@ from aiprod_assets.rendering.previz.renderer import render_previz_clip
 class DeviceWork:
     def __init__(self):
         self._devices: dict[tuple[str, int], torch.device] = {}
-        torch.zeros(8).sum()  # torch's first operation sets up its thread pool: done here, not in a render
 
     def device(self, setting: str, threads: int) -> torch.device:
         if (setting, threads) not in self._devices:

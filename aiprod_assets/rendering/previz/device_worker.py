@@ -79,8 +79,9 @@ class DeviceWorker:
                on_frame=None) -> float:
         """render_previz_clip in the worker; ``on_frame`` sees the frames it asks for (its ``every``)."""
         every = getattr(on_frame, "every", 1) if on_frame is not None else 0
-        return self._call("render", job_id, shot, profile, str(out_path), setting, threads, every,
-                          on_preview=on_frame)
+        # The shot and profile cross as their JSON, validated on the other side, as every model is stored.
+        return self._call("render", job_id, shot.model_dump_json(), profile.model_dump_json(), str(out_path),
+                          setting, threads, every, on_preview=on_frame)
 
     def close(self) -> None:
         """Stop the worker; no request is in flight (calls wait for their reply), so nothing is lost, and a
@@ -125,6 +126,7 @@ def _die_with_parent(parent_pid: int) -> None:
 
 
 def serve(connection: Connection) -> None:
+    from aiprod_assets.contracts import RenderProfile, Shot
     from aiprod_assets.media.arenas import fewer_malloc_arenas
     from aiprod_assets.rendering.previz.device_work import DeviceWork
 
@@ -140,9 +142,11 @@ def serve(connection: Connection) -> None:
             if kind == "describe":
                 reply = work.describe(*args)
             else:
-                job_id, shot, profile, out_path, setting, threads, every = args
+                job_id, shot_json, profile_json, out_path, setting, threads, every = args
                 preview = (lambda index, frame: connection.send(("preview", index, frame))) if every else None
-                reply = work.render(job_id, shot, profile, Path(out_path), setting, threads, every, preview)
+                reply = work.render(job_id, Shot.model_validate_json(shot_json),
+                                    RenderProfile.model_validate_json(profile_json), Path(out_path), setting,
+                                    threads, every, preview)
             connection.send(("ok", reply))
         except Exception as err:
             try:
