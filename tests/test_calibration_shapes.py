@@ -1,11 +1,22 @@
 """Calibration against synthetic truths shaped like real bills: fixed costs per job, billing units with a
 minimum, price steps, a mixture. On each the calibrated backtest comes within 2 points of the noise floor."""
 
+import json
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
+import pandas as pd
 import pytest
 
-from aiprod_assets.costing.calibration import fit_cost_model, rolling_backtest
-from aiprod_assets.costing.forms import billed_seconds
+from aiprod_assets.costing.calibration import (
+    _backend_fit,
+    fit_cost_model,
+    model_frame,
+    rolling_backtest,
+)
+from aiprod_assets.costing.forms import billed_seconds, predict_form
 from aiprod_assets.costing.price_steps import detect_step, known_steps
 from aiprod_assets.costing.pricing import load_pricing, pricing_history
 from aiprod_assets.costing.prior_model import load_coefficients
@@ -114,3 +125,37 @@ def test_the_issues_ledger_imported_and_recalibrated_backtests_under_eight_perce
     assert {model_meta[f"form_{b}"].value for b in ("previz", "veo", "runway")} <= {
         "rate", "level", "fixed+rate", "fixed+rate+complexity", "full"}
     assert "price_step_runway" in model_meta and "MAPE" in model_meta["forms"].value
+
+
+ONE_JOB = textwrap.dedent("""
+    import json, sys
+    import aiprod_assets.definitions
+    from aiprod_assets.contracts import CostModel
+    from aiprod_assets.costing.calibration import calibrated_usd
+    model = CostModel.model_validate_json(sys.stdin.read())
+    jobs = json.loads(sys.argv[1])
+    print(json.dumps([calibrated_usd(model, *job) for job in jobs]))
+    print("pandas" in sys.modules)
+""")
+
+
+def test_one_jobs_calibrated_estimate_is_what_the_model_predicts_over_a_frame_without_pandas():
+    """A job's estimate asks the promoted model about one job: the figure its form gives over a ledger frame
+    of that job, from a process that loaded the code location and never imported pandas."""
+    ledger, _ = shaped_ledger("mixture", COEFFICIENTS, PRICING)
+    model = fit_cost_model(ledger, COEFFICIENTS, PRICING)
+    assert set(model.forms.values()) - {"level", "prior"}  # forms with a fixed cost and rates are exercised
+    jobs = [[row.backend, float(row.pb), float(row.complexity), row.resolution]
+            for row in model_frame(ledger, COEFFICIENTS, PRICING).iloc[::7].itertuples()]
+    expected = []
+    for backend, prior, complexity, resolution in jobs:
+        form, fitted = _backend_fit(model, backend)
+        one_job = pd.DataFrame({"p": [prior], "pb": [prior], "complexity": [complexity], "resolution": [resolution]})
+        expected.append(float(predict_form(form, fitted, one_job)[0]))
+    done = subprocess.run([sys.executable, "-c", ONE_JOB, json.dumps(jobs)], input=model.model_dump_json(),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures, pandas_imported = done.stdout.splitlines()
+    assert np.allclose(json.loads(figures), expected, rtol=1e-12)
+    assert len(set(np.round(expected, 9))) > 3  # the jobs differ: a constant answer would not pass
+    assert pandas_imported == "False"

@@ -131,16 +131,18 @@ def _alive(pid: int) -> bool:
 
 TORCH_AT_EXIT = textwrap.dedent("""
     import atexit, sys
-    atexit.register(lambda: print("torch imported here:", "torch" in sys.modules, file=sys.stderr))
+    atexit.register(lambda: print("torch imported here:", "torch" in sys.modules,
+                                  "pandas imported here:", "pandas" in sys.modules, file=sys.stderr))
     from aiprod_assets.cli.entry import main
     sys.argv = ["aiprod", *sys.argv[1:]]
     main()
 """)
 
 
-def test_a_cli_job_renders_in_the_worker_and_never_imports_torch_itself(tmp_path):
+def test_a_cli_job_renders_in_the_worker_and_never_imports_torch_or_pandas_itself(tmp_path):
     """The point of the worker: the CLI process leaves torch to it (QA included). The machine's first job
-    measures the device profile here; every job after it imports no torch in the CLI's process."""
+    measures the device profile here; every job after it imports no torch in the CLI's process. Nor pandas:
+    only the cost ledger's assets need it, and its import was half a second of every job's start."""
     def run(job_id: str) -> subprocess.CompletedProcess:
         brief = write_brief(tmp_path, job_id, duration_sec=2)
         return subprocess.run([sys.executable, "-c", TORCH_AT_EXIT, "run", str(brief)], cwd=tmp_path,
@@ -150,7 +152,7 @@ def test_a_cli_job_renders_in_the_worker_and_never_imports_torch_itself(tmp_path
     assert first.returncode == 0 and "delivered (run" in first.stdout, first.stderr[-2000:]
     second = run("worker-second")
     assert second.returncode == 0 and "delivered (run" in second.stdout, second.stderr[-2000:]
-    assert "torch imported here: False" in second.stderr
+    assert "torch imported here: False pandas imported here: False" in second.stderr
     assert "clip(s) on cpu (" in second.stdout  # the device the worker described
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd  # imported where a ledger is read: a job never needs it
 
 
 def backtest_png(frame: pd.DataFrame, title: str, intervals: dict[str, dict[str, float]] | None = None) -> bytes:

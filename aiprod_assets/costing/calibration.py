@@ -11,10 +11,9 @@ borrows a level fit over all jobs, and with too few of those the prior stands; t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from aiprod_assets.canonical import digest_of
 from aiprod_assets.contracts import BacktestScore, CostModel, PricingTable
@@ -30,6 +29,9 @@ from aiprod_assets.costing.price_steps import after_known_steps, detect_step
 from aiprod_assets.costing.pricing import api_usd_per_second
 from aiprod_assets.costing.prior_model import ComputeProfile, predict_self_hosted
 
+if TYPE_CHECKING:
+    import pandas as pd  # imported where a ledger is read: a job never needs it
+
 MIN_JOBS_PER_BACKEND = 8  # as many as the level form needs; fewer borrow the fit over all jobs
 BACKTEST_MIN_TRAIN = 20
 BACKTEST_BLOCK = 5
@@ -42,6 +44,8 @@ MIN_SELECTION_PREDICTIONS = 10
 def prior_prediction(row: pd.Series | dict, coefficients: dict[str, Any], pricing: PricingTable) -> float:
     """What the prior said of this job: as recorded at estimate time (it may have priced previz from a
     measured device), else recomputed from the row's features (a billing export)."""
+    import pandas as pd
+
     recorded = row.get("prior_usd")
     if recorded is not None and not pd.isna(recorded):
         return float(recorded)
@@ -59,6 +63,8 @@ def prior_prediction(row: pd.Series | dict, coefficients: dict[str, Any], pricin
 def billed_prior(row: pd.Series | dict, prior: float, pricing: PricingTable) -> float:
     """The prior on the seconds the provider bills. A recorded prior already priced them; a recomputed one
     priced the raw duration, so it is re-priced by the backend's billing rule from the pricing file."""
+    import pandas as pd
+
     recorded = row.get("prior_usd")
     price = pricing.backends.get(row["backend"])
     if (recorded is not None and not pd.isna(recorded)) or price is None or price.kind != "api" or not price.billing:
@@ -115,6 +121,8 @@ def _forget_before_step(frame: pd.DataFrame, known: list[str]) -> tuple[pd.DataF
 def _fit_across_step(form: str, before: pd.DataFrame, since: pd.DataFrame) -> dict[str, float]:
     """``form`` fitted on the jobs since the step; while they are too few for it, fitted on all jobs and
     scaled to the level the jobs since the step show."""
+    import pandas as pd
+
     if before.empty or len(since) >= min_jobs(form):
         return fit_form(form, since)
     return _scaled_to(since, form, fit_form(form, pd.concat([before, since])))
@@ -205,8 +213,9 @@ def calibrated_usd(model: CostModel | None, backend: str, prior_usd: float, comp
                    resolution: str) -> float:
     """What the calibrated model predicts for one job of ours: its prior already priced the billed seconds."""
     form, fitted = _backend_fit(model, backend)
-    row = pd.DataFrame({"p": [prior_usd], "pb": [prior_usd],
-                        "complexity": [complexity], "resolution": [resolution]})
+    # One job as columns of one value: the forms read columns, and a job's estimate never needs pandas.
+    row = {"p": np.array([prior_usd]), "pb": np.array([prior_usd]), "complexity": np.array([complexity]),
+           "resolution": np.array([resolution])}
     return float(predict_form(form, fitted, row)[0])
 
 
@@ -261,6 +270,8 @@ def rolling_backtest(ledger: pd.DataFrame, coefficients: dict[str, Any], pricing
 
     ``forms`` (the model's choice per backend) are refitted at each origin rather than chosen again there:
     choosing is itself a backtest, and nesting one in every origin would cost the square of the ledger."""
+    import pandas as pd
+
     if forms is None:
         forms = fit_cost_model(ledger, coefficients, pricing, known_steps=known_steps).forms
     rows = []

@@ -19,11 +19,15 @@ Fits minimise relative error (rows weighted by 1/p^2, so a big job does not outv
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from aiprod_assets.contracts import BillingRule
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where a ledger is read: a job never needs it
 
 RESOLUTIONS = ("1080p", "720p", "360p")
 HUBER_DELTA = 0.05
@@ -93,7 +97,8 @@ def fit_form(form: str, frame: pd.DataFrame) -> dict[str, float]:
     return {name: float(value) for name, value in zip(names, beta)}
 
 
-def predict_form(form: str, coefficients: dict[str, float], frame: pd.DataFrame) -> np.ndarray:
+def predict_form(form: str, coefficients: dict[str, float], frame: pd.DataFrame | Mapping[str, np.ndarray]
+                 ) -> np.ndarray:
     p, pb, c, res, _ = _columns(frame, with_actual=False)
     if form == "prior" or not coefficients:
         return p
@@ -102,10 +107,11 @@ def predict_form(form: str, coefficients: dict[str, float], frame: pd.DataFrame)
     return np.maximum(design @ beta, PREDICTION_FLOOR * p)
 
 
-def _columns(frame: pd.DataFrame, with_actual: bool = True):
-    y = frame["actual_usd"].to_numpy(float) if with_actual else None
-    return (frame["p"].to_numpy(float), frame["pb"].to_numpy(float), frame["complexity"].to_numpy(float),
-            frame["resolution"].to_numpy(str), y)
+def _columns(frame: pd.DataFrame | Mapping[str, np.ndarray], with_actual: bool = True):
+    """The columns a form reads, from a ledger frame or a mapping of column arrays (one job's estimate)."""
+    y = np.asarray(frame["actual_usd"], float) if with_actual else None
+    return (np.asarray(frame["p"], float), np.asarray(frame["pb"], float), np.asarray(frame["complexity"], float),
+            np.asarray(frame["resolution"], str), y)
 
 
 def one_step_errors(form: str, frame: pd.DataFrame, start: int, block: int = 5) -> np.ndarray:

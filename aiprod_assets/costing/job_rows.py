@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from aiprod_assets.contracts import (
     BudgetStop,
@@ -25,6 +24,9 @@ from aiprod_assets.layout import (
     read_artefact,
     read_record,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where a ledger is read: a job never needs it
 
 
 def ledger_row(sanitized: SanitizedInput, estimate: CostEstimate, clips: list[ClipRecord],
@@ -73,6 +75,8 @@ def _job_row(store: Store, job_id: str) -> CostLedgerRow | None:
 
 def build_ledger(store: Store, on_skip: Callable[[str], None] = lambda warning: None) -> tuple[pd.DataFrame, int, int]:
     """The ledger: own finished jobs plus every imported billing export; (frame, own jobs, imported files)."""
+    import pandas as pd
+
     rows = finished_job_rows(store, on_skip)
     imported = [frame_from_csv(store.get_bytes(key).decode("utf-8")) for key in store.list_keys(BILLING_IMPORTS)]
     frame = ledger_frame(rows)

@@ -16,12 +16,15 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from pydantic import ValidationError
 
 from aiprod_assets.contracts import CostLedgerRow
 from aiprod_assets.job_ids import check_job_id
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where a ledger is read: a job never needs it
 
 LEDGER_COLUMNS = list(CostLedgerRow.model_fields)
 REQUIRED_COLUMNS = [name for name, field in CostLedgerRow.model_fields.items() if field.is_required()]
@@ -96,6 +99,8 @@ def parse_billing_export(text: str) -> list[CostLedgerRow]:
 
 def ledger_frame(rows: list[CostLedgerRow]) -> pd.DataFrame:
     """Rows in time order; a job seen twice keeps its latest record."""
+    import pandas as pd
+
     frame = pd.DataFrame([r.model_dump() for r in rows], columns=LEDGER_COLUMNS)
     if frame.empty:
         return frame
@@ -112,6 +117,8 @@ def frame_to_csv(frame: pd.DataFrame) -> str:
 
 
 def frame_from_csv(text: str) -> pd.DataFrame:
+    import pandas as pd
+
     if not text.strip():
         return pd.DataFrame(columns=LEDGER_COLUMNS)
     return ledger_frame(parse_billing_export(text))

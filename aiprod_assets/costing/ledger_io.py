@@ -4,22 +4,26 @@ It lives beside the ledger's CSV schema, not in resources/, because reading the 
 means validating it against that schema.
 """
 
+from typing import TYPE_CHECKING
+
 import dagster as dg
-import pandas as pd
 
 from aiprod_assets.costing.ledger import frame_from_csv, frame_to_csv
 from aiprod_assets.layout import LEDGER_KEY
 from resources.artifact_store import ArtifactStore
 
+if TYPE_CHECKING:
+    import pandas as pd  # imported where a ledger is read: a job never needs it
+
 
 class LedgerIOManager(dg.ConfigurableIOManager):
     store: dg.ResourceDependency[ArtifactStore]
 
-    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame) -> None:
+    def handle_output(self, context: dg.OutputContext, obj: "pd.DataFrame") -> None:
         uri = self.store.put_bytes(LEDGER_KEY, frame_to_csv(obj).encode("utf-8"))
         context.add_output_metadata({"uri": dg.MetadataValue.path(uri)})
 
-    def load_input(self, context: dg.InputContext) -> pd.DataFrame:
+    def load_input(self, context: dg.InputContext) -> "pd.DataFrame":
         if not self.store.exists(LEDGER_KEY):
             return frame_from_csv("")
         return frame_from_csv(self.store.get_bytes(LEDGER_KEY).decode("utf-8"))

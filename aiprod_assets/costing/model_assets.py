@@ -3,7 +3,6 @@
 import base64
 
 import dagster as dg
-import pandas as pd
 
 from aiprod_assets.contracts import CostModel, CostModelBacktest, PricingTable
 from aiprod_assets.costing.backtest_plot import backtest_png
@@ -25,6 +24,18 @@ from resources.policy import ProductionPolicy
 BACKTEST_CHECK = "mape_within_limit"
 
 
+def _is_data_frame(_context, value) -> bool:
+    import pandas as pd
+
+    return isinstance(value, pd.DataFrame)
+
+
+# The ledger's type, checked without importing pandas as the code location loads: every job loads it, and
+# none reads the ledger (pandas' import is half a second of each `aiprod run`).
+CostLedgerFrame = dg.DagsterType(name="CostLedgerFrame", type_check_fn=_is_data_frame,
+                                 description="The cost ledger: a pandas DataFrame, one row per finished job.")
+
+
 @dg.asset(group_name="costing", kinds={"json"})
 def pricing_table(context: dg.AssetExecutionContext, store: ArtifactStore, policy: ProductionPolicy):
     """Per-backend prices (per second of output, by resolution) and per-GPU hourly rates, each with source and date."""
@@ -39,8 +50,9 @@ def pricing_table(context: dg.AssetExecutionContext, store: ArtifactStore, polic
                                       "prices_changed": float(len(changes) if previous else 0)}))
 
 
-@dg.asset(group_name="costing", kinds={"pandas"}, io_manager_key="ledger_io_manager")
-def cost_ledger(context: dg.AssetExecutionContext, store: ArtifactStore) -> dg.Output[pd.DataFrame]:
+@dg.asset(group_name="costing", kinds={"pandas"}, io_manager_key="ledger_io_manager",
+          dagster_type=CostLedgerFrame)
+def cost_ledger(context: dg.AssetExecutionContext, store: ArtifactStore) -> dg.Output:
     """One row per finished job: the estimate's features, the estimate and the actual, plus imported billing exports."""
     frame, own_jobs, imported_files = build_ledger(store, on_skip=context.log.warning)
     return dg.Output(frame, metadata=readable_metadata({"jobs": float(len(frame)), "own_jobs": float(own_jobs),
@@ -49,7 +61,7 @@ def cost_ledger(context: dg.AssetExecutionContext, store: ArtifactStore) -> dg.O
 
 
 @dg.asset(group_name="costing", kinds={"json"})
-def cost_model(context: dg.AssetExecutionContext, cost_ledger: pd.DataFrame, pricing_table: PricingTable):
+def cost_model(context: dg.AssetExecutionContext, cost_ledger: CostLedgerFrame, pricing_table: PricingTable):
     """Per backend, the form of correction of the prior that wins a backtest (fixed cost per job, rate on billed
     seconds, resolution and complexity), fitted robustly after the last price step; notes where data are thin."""
     model = fit_cost_model(cost_ledger, load_coefficients(), pricing_table, known_steps=known_steps(pricing_history()))
@@ -67,7 +79,7 @@ def cost_model(context: dg.AssetExecutionContext, cost_ledger: pd.DataFrame, pri
 @dg.asset(group_name="costing", kinds={"json"},
           check_specs=[dg.AssetCheckSpec(BACKTEST_CHECK, asset="cost_model_backtest",
                                          description="Backtest MAPE within the configured limit; warns on too few jobs.")])
-def cost_model_backtest(context: dg.AssetExecutionContext, cost_ledger: pd.DataFrame, cost_model: CostModel,
+def cost_model_backtest(context: dg.AssetExecutionContext, cost_ledger: CostLedgerFrame, cost_model: CostModel,
                         pricing_table: PricingTable, store: ArtifactStore, policy: ProductionPolicy):
     """Rolling-origin backtest in time order of the calibrated model and of the prior: MAPE, bias, p90 per backend."""
     coefficients = load_coefficients()

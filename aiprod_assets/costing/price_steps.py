@@ -9,10 +9,14 @@ time order, that explains the most variance, kept when the jump is both large an
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from aiprod_assets.contracts import PricingTable
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where a ledger is read: a job never needs it
 
 MIN_SHIFT = np.log(1.10)  # a jump of under 10 % is left to the recency weighting
 MIN_T = 8.0  # the jump, in standard errors of the difference of the two means
@@ -56,6 +60,8 @@ def after_known_steps(frame: pd.DataFrame, step_dates: list[str], min_after: int
     """The jobs a fit may use after the known steps: a job whose prior was recomputed at today's price is
     dropped when it finished before a step, once at least ``min_after`` jobs came after it (until then the
     older jobs are all there is); the latest such step's date."""
+    import pandas as pd
+
     date = None
     recomputed = frame["prior_usd"].isna() if "prior_usd" in frame else pd.Series(True, index=frame.index)
     for step in sorted(step_dates):

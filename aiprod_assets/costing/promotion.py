@@ -8,14 +8,15 @@ candidate's procedure from the past only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from aiprod_assets.canonical import pretty_json
 from aiprod_assets.contracts import CostModel, PricingTable
 from aiprod_assets.costing.calibration import Backtest, predict
 from aiprod_assets.layout import PROMOTED_MODEL_KEY, Store, cost_model_key
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where a ledger is read: a job never needs it
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,11 @@ error = (actual - estimate) / estimate, positive when a job cost more than estim
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where a ledger is read: a job never needs it
+
 
 ERROR_DEFINITION = "(actual - estimate) / estimate"
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from aiprod_assets.contracts import JobHealth, ProductionHealth
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where runs are tabled: a job never needs it
 
 RUN_COLUMNS = ["run_id", "job_id", "status", "start", "end"]
 
@@ -22,6 +24,8 @@ def day_bounds(day: str) -> tuple[float, float]:
 
 
 def runs_frame(rows: list[dict]) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=RUN_COLUMNS).astype({"start": float, "end": float})
 
 
@@ -36,6 +40,8 @@ def wall_clock_sec(runs: pd.DataFrame) -> float | None:
 def day_health(day: str, runs: pd.DataFrame, job_health: Callable[[str, pd.DataFrame], JobHealth | None],
                delivered_on_day: list[str], daily_limit_usd: float, now: datetime | None = None) -> ProductionHealth:
     """``job_health(job_id, that job's runs)`` reads one job's records; None where it has none yet."""
+    import pandas as pd
+
     start, end = day_bounds(day)
     on_day = runs[(runs.start.between(start, end, inclusive="left")) | (runs.end.between(start, end, inclusive="left"))]
     finished = on_day[on_day.end.between(start, end, inclusive="left") & on_day.status.isin(["SUCCESS", "FAILURE"])]

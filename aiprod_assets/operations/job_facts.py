@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from aiprod_assets.contracts import BudgetStop, JobHealth
 from aiprod_assets.layout import (
@@ -14,6 +14,9 @@ from aiprod_assets.layout import (
     read_record,
 )
 from aiprod_assets.operations.health import wall_clock_sec
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where runs are tabled: a job never needs it
 
 
 def shot_failures(clips) -> int:

@@ -24,7 +24,7 @@ from aiprod_assets.metadata_values import location, readable_metadata
 from aiprod_assets.partitions import jobs_partitions
 from aiprod_assets.qa.cache import cached_pictures, cached_qa
 from aiprod_assets.qa.gate import judge_shot
-from aiprod_assets.rendering.backend_chain import build_chain
+from aiprod_assets.rendering.backend_chain import build_chain, shots_at_once
 from aiprod_assets.rendering.clips import ClipRenderer
 from aiprod_assets.rendering.contact_sheet import store_contact_sheet
 from aiprod_assets.rendering.device import device_description, device_type
@@ -66,7 +66,7 @@ def rendered_clips(context: dg.AssetExecutionContext, shot_list: ShotList, cost_
     renderer = ClipRenderer(
         job_id=job_id, shot_list=shot_list, chain=chain, store=store, pricing=current_pricing(store, policy.pricing_file), gpu_model=policy.gpu_model,
         on_progress=context.log.info, max_attempts=policy.remediation_attempts, budget=budget,
-        live=LiveFeed(store, job_id), concurrency=max(1, policy.provider_concurrency.get(names[0], 1)),
+        live=LiveFeed(store, job_id), concurrency=shots_at_once(chain[0], policy.provider_concurrency),
         judge=lambda shot, path: judge_shot(path, shot, shot_list.profile, policy.semantic_threshold,
                                             measure=lambda clip, expect, frames: cached_qa(store, clip, expect, frames)))
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from aiprod_assets.canonical import (
@@ -135,12 +136,20 @@ class ClipRenderer:
         def request_for(backend: RenderBackend) -> RenderRequest:
             out = workdir / f"{shot.shot_id}-{backend.name}.mp4"
             out.unlink(missing_ok=True)
+            on_frame = None
             if self.live:
-                self.live.publish("shot_started", shot_id=shot.shot_id, backend=backend.name, attempt=qa_attempt)
+                started = partial(self.live.publish, "shot_started", shot_id=shot.shot_id, backend=backend.name,
+                                  attempt=qa_attempt)
+                if getattr(backend, "renders_elsewhere", False):
+                    # It may wait for the device worker, still busy with the shot before: the render starts
+                    # with its first frame.
+                    on_frame = self.live.frame_hook(shot.shot_id, qa_attempt, on_first=started)
+                else:
+                    started()
+                    on_frame = self.live.frame_hook(shot.shot_id, qa_attempt)
             requests[backend.name] = RenderRequest(
                 job_id=self.job_id, shot=shot, profile=self.shot_list.profile, out_path=out,
-                spec_hash=self.spec_hash_for(shot, backend),
-                on_frame=self.live.frame_hook(shot.shot_id, qa_attempt) if self.live else None)
+                spec_hash=self.spec_hash_for(shot, backend), on_frame=on_frame)
             return requests[backend.name]
 
         def report(attempt: Attempt) -> None:

@@ -23,11 +23,17 @@ class LiveFeed:
         body = {"id": event_id, "kind": kind, "job_id": self.job_id, "at": now_iso(), **payload}
         self.store.put_bytes(live_event_key(self.job_id, event_id), json.dumps(body).encode("utf-8"))
 
-    def frame_hook(self, shot_id: str, attempt: int, every: int = PREVIEW_EVERY_FRAMES) -> Callable:
-        """A render's per-frame callback that publishes a preview every ``every`` frames."""
+    def frame_hook(self, shot_id: str, attempt: int, every: int = PREVIEW_EVERY_FRAMES,
+                   on_first: Callable[[], None] | None = None) -> Callable:
+        """A render's per-frame callback that publishes a preview every ``every`` frames; ``on_first`` is
+        called once, as the first frame arrives."""
         from aiprod_assets.media.preview import preview_jpeg
 
         def on_frame(index: int, yuv420p) -> None:
+            nonlocal on_first
+            if on_first is not None:
+                announce, on_first = on_first, None
+                announce()
             if index % every == 0:
                 jpeg = base64.b64encode(preview_jpeg(yuv420p)).decode("ascii")
                 self.publish("preview", shot_id=shot_id, attempt=attempt, frame=index,

@@ -19,6 +19,11 @@ class PrevizBackend:
         resolved from ``setting`` (the gpu resource's device and threads)."""
         self.device, self.worker, self.setting = device, worker, setting
 
+    @property
+    def renders_elsewhere(self) -> bool:
+        """True when the clips are drawn and encoded in the device worker, not in this process."""
+        return self.worker is not None
+
     def render(self, request: RenderRequest) -> RenderResult:
         try:
             if self.worker is not None:
