@@ -3,12 +3,17 @@ and clipping, each just over and just under its limit."""
 
 from fractions import Fraction
 
+import av
 import numpy as np
 import pytest
 from scipy.ndimage import minimum_filter1d
 
 from aiprod_assets.media.loudness import integrated_loudness
+from aiprod_assets.media.planes import plane
 from aiprod_assets.planning.profiles import render_profile
+from aiprod_assets.qa.broadcast import FlashMeter, flash_grids, flash_windows
+from aiprod_assets.qa.frame_stats import stats_bytes, stats_from_bytes
+from aiprod_assets.qa.scan import scan
 from aiprod_assets.qa.technical import Expectations, check_file
 from tests.support.media_fixtures import PROFILE, _audio, make_clip
 
@@ -82,6 +87,34 @@ def test_saturated_red_flashing_fails_even_at_even_luminance(tmp_path):
     red, grey = flat(81, cr=240), flat(81)  # the same luma: only the red comes and goes
     check = judged(make_clip(tmp_path / "red.mp4", pictures=flashing(5, 30, red, grey)))["flash"]
     assert not check.passed, check.measured
+
+
+def test_the_red_masks_kept_for_the_cut_replay_the_red_flash_the_file_shows(tmp_path):
+    """What a clip's QA keeps for composing the cut's checks: each frame's red mask (held bit-packed) is the
+    mask of the decoded frame, and replayed through the flash meter gives the file's own flash result."""
+    width, height = 648, 360  # 81 mask columns: the packing's last byte is partly padding
+
+    def picture(index, rng):  # the same luma throughout: only the red comes and goes, 5 times a second
+        cr = 240.0 if int(10 * index / 30) % 2 == 0 else 128.0
+        y = np.clip(81 + rng.integers(-2, 3, (height, width)), 16, 235)
+        chroma = np.full(height * width // 4, 128.0)
+        return np.concatenate([y.ravel(), chroma, np.full(height * width // 4, cr)]).reshape(height * 3 // 2, width)
+
+    path = make_clip(tmp_path / "red.mp4", width=width, height=height, pictures=picture)
+    scanned = scan(path, keep_frames=True)
+    kept = stats_from_bytes(stats_bytes(scanned.frames))
+    assert kept.red_cols == 81
+    assert scanned.frames.flash_red_bits.shape[1:] == (45, 11)  # held packed from the decode on: 11 bytes a row
+    with av.open(str(path)) as container:
+        for index, frame in enumerate(container.decode(video=0)):
+            _, decoded_red = flash_grids(plane(frame, 0), plane(frame, 2))
+            assert np.array_equal(kept.flash_red(index), decoded_red), index
+    assert index + 1 == kept.frames and kept.flash_red(0).all() and not kept.flash_red(3).any()
+    meter = FlashMeter()
+    for index in range(kept.frames):
+        meter.add_grids(kept.flash_luma[index], kept.flash_red(index))
+    replayed = flash_windows(meter.transitions, meter.frames, 30.0)
+    assert replayed == scanned.video.flash and replayed.first_failing_frame is not None  # it is a red flash
 
 
 def test_small_area_or_dim_flicker_is_no_flash(tmp_path):

@@ -128,7 +128,7 @@ def compose_cut_scan(cut: Path, spans: list[Span], stats_of: Callable[[Path], Fr
         legal += int(stats.legal[window].sum())
         counted += stats.counted * span.frames
         for index in range(window.start, window.stop):
-            meter.add_grids(stats.flash_luma[index], stats.flash_red[index] if stats.flash_red is not None else None)
+            meter.add_grids(stats.flash_luma[index], stats.flash_red(index))
         parts.append((span, edges, start))
     video.decoded_frames = offset
     video.luma_means = [float(m) for m in np.concatenate(means)]

@@ -26,7 +26,11 @@ class FrameStats:
     counted: int  # sampled luma pixels per frame
     thumb_changes: np.ndarray  # per frame, mean |diff| of its thumbnail to the one before; nan for the first
     flash_luma: np.ndarray  # (frames, rows, cols) uint8: the flash meter's luma grid
-    flash_red: np.ndarray | None  # (frames, rows, cols) bool: its saturated-red mask
+    # (frames, rows, ceil(red_cols / 8)) uint8: its saturated-red mask, bit-packed along each row, as it is
+    # stored. Held packed from the decode on: as bools it took as much memory as the luma grid (1 MB a
+    # second of 1080p30), kept for the whole clip.
+    flash_red_bits: np.ndarray | None
+    red_cols: int
     first_small: np.ndarray  # the frame-change sample (every 4th luma pixel) of the first and last frames
     last_small: np.ndarray
     first_thumb: np.ndarray  # the shot count's thumbnails of the first and last frames
@@ -35,6 +39,12 @@ class FrameStats:
     @property
     def frames(self) -> int:
         return len(self.luma_means)
+
+    def flash_red(self, index: int) -> np.ndarray | None:
+        """Frame ``index``'s saturated-red mask, (rows, red_cols) bool; None for a file without colour."""
+        if self.flash_red_bits is None:
+            return None
+        return np.unpackbits(self.flash_red_bits[index], axis=-1, count=self.red_cols).astype(bool)
 
 
 @dataclass
@@ -45,7 +55,8 @@ class FrameKeeper:
     counted: int = 0
     thumb_changes: list[float] = field(default_factory=list)
     flash_luma: list[np.ndarray] = field(default_factory=list)
-    flash_red: list[np.ndarray] = field(default_factory=list)
+    flash_red_bits: list[np.ndarray] = field(default_factory=list)
+    red_cols: int = 0
     first_small: np.ndarray | None = None
     last_small: np.ndarray | None = None
     first_thumb: np.ndarray | None = None
@@ -63,7 +74,8 @@ class FrameKeeper:
         self.counted = counted
         self.flash_luma.append(np.array(luma_grid, dtype=np.uint8))
         if red_grid is not None:
-            self.flash_red.append(np.array(red_grid, dtype=bool))
+            self.flash_red_bits.append(np.packbits(red_grid, axis=-1))
+            self.red_cols = red_grid.shape[-1]
 
     def stats(self, video) -> FrameStats | None:
         if self.first_small is None:
@@ -72,7 +84,8 @@ class FrameKeeper:
             luma_means=np.array(video.luma_means, np.float64), frame_changes=np.array(video.frame_changes, np.float64),
             legal=np.array(self.legal, np.int64), counted=self.counted,
             thumb_changes=np.array(self.thumb_changes, np.float64), flash_luma=np.stack(self.flash_luma),
-            flash_red=np.stack(self.flash_red) if len(self.flash_red) == len(self.flash_luma) else None,
+            flash_red_bits=(np.stack(self.flash_red_bits) if len(self.flash_red_bits) == len(self.flash_luma)
+                            else None), red_cols=self.red_cols,
             first_small=self.first_small, last_small=self.last_small, first_thumb=self.first_thumb,
             last_thumb=self.last_thumb)
 
@@ -86,9 +99,9 @@ def stats_bytes(stats: FrameStats) -> bytes:
     waits, read once per cut, and the flash grids are most of it."""
     arrays = {name: getattr(stats, name) for name in _ARRAYS}
     arrays["counted"] = np.array(stats.counted)
-    if stats.flash_red is not None:
-        arrays["flash_red"] = np.packbits(stats.flash_red, axis=-1)
-        arrays["red_cols"] = np.array(stats.flash_red.shape[-1])
+    if stats.flash_red_bits is not None:
+        arrays["flash_red"] = stats.flash_red_bits
+        arrays["red_cols"] = np.array(stats.red_cols)
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     return buffer.getvalue()
@@ -97,7 +110,6 @@ def stats_bytes(stats: FrameStats) -> bytes:
 def stats_from_bytes(data: bytes) -> FrameStats:
     with np.load(io.BytesIO(data)) as kept:
         arrays = {name: kept[name] for name in _ARRAYS}
-        red = None
-        if "flash_red" in kept.files:
-            red = np.unpackbits(kept["flash_red"], axis=-1, count=int(kept["red_cols"])).astype(bool)
-        return FrameStats(**arrays, counted=int(kept["counted"]), flash_red=red)
+        red = kept["flash_red"] if "flash_red" in kept.files else None
+        red_cols = int(kept["red_cols"]) if "red_cols" in kept.files else 0
+        return FrameStats(**arrays, counted=int(kept["counted"]), flash_red_bits=red, red_cols=red_cols)
