@@ -15,6 +15,9 @@ from resources.artifact_store import ArtifactStore
 if TYPE_CHECKING:
     import pandas as pd  # imported where a ledger is read: a job never needs it
 
+# The annotations naming pandas are strings, not `from __future__ import annotations`: Dagster reads this
+# resource's field types as the class is made, and postponed ones would hide `store`'s resource dependency.
+
 
 class LedgerIOManager(dg.ConfigurableIOManager):
     store: dg.ResourceDependency[ArtifactStore]

@@ -20,5 +20,3 @@ def device_description(gpu) -> str:
     """What the device profile is keyed by: the GPU's name, or the CPU threads torch uses."""
     worker = warm_worker()
     return worker.describe(gpu.device, gpu.threads)[1] if worker else gpu.describe()
-
-
