@@ -165,3 +165,39 @@ def test_a_failing_preview_fails_the_render_and_the_worker_serves_on(worker, tmp
         worker.render("job-w", make_shot(frames=30), PROFILE, tmp_path / "c.mp4", "cpu", 0, on_frame=on_frame)
     # The replies after the failure were read to the end: the next request gets its own answer.
     assert worker.describe("cpu", 1) == ("cpu", "cpu (1 threads)")
+
+
+WATCHED_START = textwrap.dedent("""
+    import sys
+    from aiprod_assets.rendering.previz import device_worker
+    start = device_worker.DeviceWorker.start.__func__
+    def watched(cls):
+        worker = start(cls)
+        print("worker", worker.process.pid, "started; dagster imported:", "dagster" in sys.modules,
+              file=sys.stderr, flush=True)
+        return worker
+    device_worker.DeviceWorker.start = classmethod(watched)
+    from aiprod_assets.cli.entry import main
+    sys.argv = ["aiprod", *sys.argv[1:]]
+    main()
+""")
+
+
+def _watched(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", WATCHED_START, *args], cwd=tmp_path, env=aiprod_env(tmp_path),
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_a_command_that_may_render_starts_its_worker_before_dagster_and_stops_it_however_it_ends(tmp_path):
+    """`run` and `edit-shot` start the worker first, so torch imports while Dagster does; a command that
+    ends early (a refused brief, an edit of a job that is not there) stops it too. Others start none."""
+    refused = _watched(tmp_path, "run", str(write_brief(tmp_path, "worker-refused", duration_sec=-3)))
+    unknown_job = _watched(tmp_path, "edit-shot", "no-such-job", "s01-01", "--as", "ann", "--lighting", "night")
+    for ended in (refused, unknown_job):
+        assert ended.returncode != 0
+        line = next(line for line in ended.stderr.splitlines() if line.startswith("worker "))
+        assert line.endswith("started; dagster imported: False"), ended.stderr[-2000:]
+        assert not _alive(int(line.split()[1]))  # stopped and waited for by the command, not left behind
+    assert "duration_sec" in refused.stderr  # the refusal itself is as before
+    status = _watched(tmp_path, "status", "worker-refused")
+    assert "worker " not in status.stderr

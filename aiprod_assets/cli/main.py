@@ -37,9 +37,20 @@ def _file_brief(env, brief_file: Path, file_it) -> str:
     sys.exit(2)
 
 
+# Commands that may render: their device worker starts before anything else is imported.
+RENDERING_COMMANDS = ("run", "edit-shot")
+
+
 @click.group()
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """AIPROD: brief in, QA-certified video out."""
+    if ctx.invoked_subcommand in RENDERING_COMMANDS:
+        from aiprod_assets.rendering.previz.device_worker import warm_device_worker
+
+        # First, before Dagster is imported: the worker imports torch on the other core meanwhile, and
+        # stops when the command's context closes (an error or exit included).
+        ctx.with_resource(warm_device_worker())
     import av
 
     from aiprod_assets.media.arenas import fewer_malloc_arenas
@@ -74,14 +85,6 @@ def submit(brief_file: Path) -> None:
 @click.option("--force", is_flag=True, help="run the graph even when nothing changed since delivery")
 def run(brief_file: Path, force: bool) -> None:
     """Run the whole job for BRIEF_FILE in this process, with progress."""
-    from aiprod_assets.rendering.previz.device_worker import warm_device_worker
-
-    # First: the device worker imports torch on another core while this process loads Dagster.
-    with warm_device_worker():
-        _run(brief_file, force)
-
-
-def _run(brief_file: Path, force: bool) -> None:
     from aiprod_assets.canonical import sha256_hex
     from aiprod_assets.cli.local_env import LocalEnvironment
     from aiprod_assets.cli.noop import nothing_to_do, record_delivered

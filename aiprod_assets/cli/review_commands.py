@@ -94,15 +94,14 @@ def comment(job_id: str, text: str, shot_id: str, at_sec: float, name: str) -> N
 @click.option("--duration", "duration_sec", type=float, default=None)
 def edit_shot(job_id: str, shot_id: str, name: str, **fields) -> None:
     """Edit one shot: a new version of the shot list; only that shot renders again, then a new cut."""
-    from aiprod_assets.rendering.previz.device_worker import warm_device_worker
     from aiprod_assets.review.actions import edit_shot as edit
 
-    with warm_device_worker():  # torch imported on another core while the edit is filed and Dagster loads
-        env, reviewer = _env_and_reviewer(name)
-        event = _act(edit, env.store, reviewer, job_id, shot_id, {k: v for k, v in fields.items() if v is not None})
-        for change in event.changes:
-            click.echo(f"{shot_id}.{change.field}: {change.before!r} -> {change.after!r}")
-        _then_run(env)
+    # The device worker (cli/main.py) imports torch meanwhile on another core.
+    env, reviewer = _env_and_reviewer(name)
+    event = _act(edit, env.store, reviewer, job_id, shot_id, {k: v for k, v in fields.items() if v is not None})
+    for change in event.changes:
+        click.echo(f"{shot_id}.{change.field}: {change.before!r} -> {change.after!r}")
+    _then_run(env)
 
 
 @click.command()
