@@ -3,7 +3,8 @@
 The app (`aiprod review`, which runs what edits call for in its own process) is started once over the
 bench's home and stays up, as it does for a reviewer: Dagster and the code location are loaded once, and
 torch with the first shot that renders in it. So two edits are timed: the first one the app renders (it
-imports torch), and the next (warm), each from the POST to its run's success in the Dagster instance.
+imports torch), and the next (warm), each from the POST to its run's success in the Dagster instance, with the
+app process's CPU seconds meanwhile.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 import httpx
+import psutil
 from dagster._core.instance.ref import InstanceRef
 
 from aiprod_assets.testing.local_server import free_port
@@ -26,9 +29,21 @@ def _latest_run(home: Path, job_id: str) -> dg.RunRecord | None:
     return records[0] if records else None
 
 
-def _edit_and_wait(url: str, token: str, home: Path, job_id: str, shot_id: str, fields: dict,
-                   timeout_sec: float = 300.0) -> float:
+@dataclass
+class Edited:
+    seconds: float  # from the edit's request to its run's success
+    cpu_sec: float  # the app process's, meanwhile (it renders, judges and cuts in its own process)
+
+
+def _cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
+
+
+def _edit_and_wait(url: str, token: str, home: Path, job_id: str, shot_id: str, fields: dict, app: psutil.Process,
+                   timeout_sec: float = 300.0) -> Edited:
     before = _latest_run(home, job_id)
+    cpu_before = _cpu_seconds(app)
     started = time.perf_counter()
     answer = httpx.post(f"{url}/api/jobs/{job_id}/shots/{shot_id}", json=fields,
                         headers={"Authorization": f"Bearer {token}"}, timeout=30)
@@ -38,7 +53,7 @@ def _edit_and_wait(url: str, token: str, home: Path, job_id: str, shot_id: str, 
         if record is not None and (before is None or record.dagster_run.run_id != before.dagster_run.run_id):
             status = record.dagster_run.status
             if status == dg.DagsterRunStatus.SUCCESS:
-                return time.perf_counter() - started
+                return Edited(time.perf_counter() - started, _cpu_seconds(app) - cpu_before)
             if status in (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED):
                 raise RuntimeError(f"the run the edit started ended {status.value}")
         time.sleep(0.05)
@@ -46,8 +61,8 @@ def _edit_and_wait(url: str, token: str, home: Path, job_id: str, shot_id: str, 
 
 
 def app_edit_seconds(aiprod: str, home: Path, job_id: str, shot_id: str, token: str,
-                     edits: list[dict]) -> list[float]:
-    """Seconds from each edit's POST to its run's success, in order, with the app up throughout."""
+                     edits: list[dict]) -> list[Edited]:
+    """Each edit, in order, with the app up throughout."""
     env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "AIPROD_STORE")}
     env["AIPROD_HOME"] = str(home / ".aiprod")
     port = free_port()
@@ -64,7 +79,7 @@ def app_edit_seconds(aiprod: str, home: Path, job_id: str, shot_id: str, token: 
                 if time.monotonic() > deadline or app.poll() is not None:
                     raise RuntimeError("the review app did not start") from None
                 time.sleep(0.1)
-        return [_edit_and_wait(url, token, home, job_id, shot_id, fields) for fields in edits]
+        return [_edit_and_wait(url, token, home, job_id, shot_id, fields, psutil.Process(app.pid)) for fields in edits]
     finally:
         app.terminate()
         app.wait(timeout=30)

@@ -46,10 +46,25 @@ def test_previz_in_the_worker_keeps_two_shots_in_flight_and_in_process_one(worke
     assert shots_at_once(provider, {"veo": 4}) == 4 and shots_at_once(provider, {}) == 1
 
 
-def test_a_shot_is_judged_while_the_next_renders_one_render_at_a_time(worker, store):
+class LateToTheWorker(PrevizBackend):
+    """Previz in the worker, with one shot's request slow to reach it (its thread descheduled, say)."""
+
+    def __init__(self, worker, late_shot: str | None):
+        super().__init__("cpu", worker, ("cpu", 0))
+        self.late_shot = late_shot
+
+    def render(self, request):
+        if request.shot.shot_id == self.late_shot:
+            time.sleep(0.5)
+        return super().render(request)
+
+
+# A late first shot: with both shots submitted at once, the second took the worker first (checked).
+@pytest.mark.parametrize("late_shot", [None, "s01-01"])
+def test_a_shot_is_judged_while_the_next_renders_one_render_at_a_time_in_shot_order(worker, store, late_shot):
     shot_list = _shots(3)
     live = LiveFeed(store, JOB)
-    backend = PrevizBackend("cpu", worker, ("cpu", 0))
+    backend = LateToTheWorker(worker, late_shot)
 
     def judge(shot, path):
         live.publish("judging", shot_id=shot.shot_id)

@@ -21,6 +21,9 @@ class RenderRequest:
     spec_hash: str = ""
     # Called with (frame index, yuv420p frame) by backends that draw frames here, for live previews.
     on_frame: Callable[[int, Any], None] | None = None
+    # Called once the render has the device, by a backend whose renders wait their turn for it (the device
+    # worker serves one at a time); the renderer calls it itself for the others.
+    on_turn: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True)

@@ -130,17 +130,21 @@ class ClipRenderer:
         return self.device_cost(result.render_seconds, result.device)
 
     def render_shot(self, shot: Shot, workdir: Path, chain: list[RenderBackend] | None = None,
-                    qa_attempt: int = 1) -> tuple[ClipRecord, Path]:
+                    qa_attempt: int = 1, on_turn: Callable[[], None] | None = None) -> tuple[ClipRecord, Path]:
+        """``on_turn`` is called as the render has its device (at once where renders do not wait for one)."""
         requests: dict[str, RenderRequest] = {}
 
         def request_for(backend: RenderBackend) -> RenderRequest:
             out = workdir / f"{shot.shot_id}-{backend.name}.mp4"
             out.unlink(missing_ok=True)
+            waits_its_turn = getattr(backend, "renders_elsewhere", False)
+            if on_turn is not None and not waits_its_turn:
+                on_turn()
             on_frame = None
             if self.live:
                 started = partial(self.live.publish, "shot_started", shot_id=shot.shot_id, backend=backend.name,
                                   attempt=qa_attempt)
-                if getattr(backend, "renders_elsewhere", False):
+                if waits_its_turn:
                     # It may wait for the device worker, still busy with the shot before: the render starts
                     # with its first frame.
                     on_frame = self.live.frame_hook(shot.shot_id, qa_attempt, on_first=started)
@@ -149,7 +153,8 @@ class ClipRenderer:
                     on_frame = self.live.frame_hook(shot.shot_id, qa_attempt)
             requests[backend.name] = RenderRequest(
                 job_id=self.job_id, shot=shot, profile=self.shot_list.profile, out_path=out,
-                spec_hash=self.spec_hash_for(shot, backend), on_frame=on_frame)
+                spec_hash=self.spec_hash_for(shot, backend), on_frame=on_frame,
+                on_turn=on_turn if waits_its_turn else None)
             return requests[backend.name]
 
         def report(attempt: Attempt) -> None:
@@ -188,8 +193,10 @@ class ClipRenderer:
     def save_sidecar(self, record: ClipRecord) -> None:
         self.store.put_bytes(sidecar_key(self.job_id, record.shot_id, record.spec_hash), pretty_json(record).encode())
 
-    def render_with_remediation(self, shot: Shot, workdir: Path, reserved: float = 0.0) -> ClipRecord:
-        """Render, judge, and re-render a failing shot with the next backend and a new seed, within budget."""
+    def render_with_remediation(self, shot: Shot, workdir: Path, reserved: float = 0.0,
+                                on_turn: Callable[[], None] | None = None) -> ClipRecord:
+        """Render, judge, and re-render a failing shot with the next backend and a new seed, within budget;
+        ``on_turn`` as for ``render_shot`` (each attempt calls it)."""
         attempts: list[QAAttempt] = []
         spent_on_shot = cost_each = 0.0
         for attempt in range(1, self.max_attempts + 1):
@@ -197,7 +204,8 @@ class ClipRenderer:
                 attempts[-1].note = self.budget.refuse_remediation(shot.shot_id, cost_each)
                 break
             variant = self.variant(shot, attempt)
-            record, local = self.render_shot(variant, workdir, self.chain_for(attempt), qa_attempt=attempt)
+            record, local = self.render_shot(variant, workdir, self.chain_for(attempt), qa_attempt=attempt,
+                                             on_turn=on_turn)
             spent_on_shot += record.actual_cost_usd
             cost_each = spent_on_shot / attempt  # what one more render of this shot is likely to cost
             verdict = self.judge(variant, local) if self.judge else None

@@ -1,10 +1,12 @@
-"""Shots to a remote provider at once, up to its concurrency limit, each with its own fallback, and never
-past the budget: a shot is submitted only once its reservation fits beside those of the shots in flight.
-When one fits only after others finish, it waits for them; when nothing is in flight and it still does not
-fit, the job stops at its budget as a sequential render would."""
+"""Shots in flight together: to a remote provider up to its concurrency limit, or two to the device worker
+(one judged while the next renders), each with its own fallback, and never past the budget: a shot is
+submitted only once its reservation fits beside those of the shots in flight. When one fits only after
+others finish, it waits for them; when nothing is in flight and it still does not fit, the job stops at its
+budget as a sequential render would."""
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
@@ -14,9 +16,15 @@ def render_concurrently(renderer, pending: list, total: int, workdir: Path, reco
     queue = deque(pending)
     in_flight: dict[Future, tuple[int, object, float]] = {}
     failure: BaseException | None = None
+    # A device that serves one render at a time (the device worker) serves them as they reach it: the next
+    # shot is submitted once the one before has the device, so shots render in shot order.
+    one_device = getattr(renderer.chain[0], "renders_elsewhere", False)
+    previous: tuple[Future, threading.Event] | None = None
     with ThreadPoolExecutor(max_workers=renderer.concurrency, thread_name_prefix=f"shots-{renderer.job_id}") as pool:
         while queue or in_flight:
             while failure is None and queue and len(in_flight) < renderer.concurrency:
+                if one_device and previous is not None:
+                    _until_its_turn(*previous)
                 n, shot = queue[0]
                 if in_flight and not renderer.budget.can_reserve(shot.shot_id):
                     break  # fits only once a shot in flight is reconciled
@@ -26,7 +34,10 @@ def render_concurrently(renderer, pending: list, total: int, workdir: Path, reco
                     failure = err
                     break
                 queue.popleft()
-                in_flight[pool.submit(renderer.render_with_remediation, shot, workdir, reserved)] = (n, shot, reserved)
+                turn = threading.Event()
+                future = pool.submit(renderer.render_with_remediation, shot, workdir, reserved, turn.set)
+                in_flight[future] = (n, shot, reserved)
+                previous = (future, turn)
             if not in_flight:
                 break
             done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
@@ -44,3 +55,9 @@ def render_concurrently(renderer, pending: list, total: int, workdir: Path, reco
         if hasattr(failure, "records"):
             failure.records = renderer._in_order(records)
         raise failure
+
+
+def _until_its_turn(future: Future, turn: threading.Event) -> None:
+    """Until the shot has the device, or its render ended without it (an error, or a fallback elsewhere)."""
+    while not turn.wait(0.05) and not future.done():
+        pass

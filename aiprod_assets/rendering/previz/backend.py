@@ -28,7 +28,7 @@ class PrevizBackend:
         try:
             if self.worker is not None:
                 seconds = self.worker.render(request.job_id, request.shot, request.profile, Path(request.out_path),
-                                             *self.setting, on_frame=request.on_frame)
+                                             *self.setting, on_frame=request.on_frame, on_turn=request.on_turn)
             else:
                 from aiprod_assets.rendering.previz.renderer import render_previz_clip
 

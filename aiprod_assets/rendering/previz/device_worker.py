@@ -46,8 +46,10 @@ class DeviceWorker:
     def alive(self) -> bool:
         return self.process.poll() is None and not self.connection.closed
 
-    def _call(self, kind: str, *args, on_preview=None):
+    def _call(self, kind: str, *args, on_preview=None, on_turn=None):
         with self._one_at_a_time:
+            if on_turn is not None:
+                on_turn()
             preview_failure: BaseException | None = None
             try:
                 self.connection.send((kind, args))
@@ -76,12 +78,13 @@ class DeviceWorker:
         return self._described[setting, threads]
 
     def render(self, job_id: str, shot, profile, out_path: Path, setting: str, threads: int,
-               on_frame=None) -> float:
-        """render_previz_clip in the worker; ``on_frame`` sees the frames it asks for (its ``every``)."""
+               on_frame=None, on_turn=None) -> float:
+        """render_previz_clip in the worker; ``on_frame`` sees the frames it asks for (its ``every``);
+        ``on_turn`` is called as the request has the worker (one is served at a time, in no set order)."""
         every = getattr(on_frame, "every", 1) if on_frame is not None else 0
         # The shot and profile cross as their JSON, validated on the other side, as every model is stored.
         return self._call("render", job_id, shot.model_dump_json(), profile.model_dump_json(), str(out_path),
-                          setting, threads, every, on_preview=on_frame)
+                          setting, threads, every, on_preview=on_frame, on_turn=on_turn)
 
     def close(self) -> None:
         """Stop the worker; no request is in flight (calls wait for their reply), so nothing is lost, and a
