@@ -179,12 +179,11 @@ def main() -> None:
                       f"render {each[shot_id]:.1f} s + no-op {noop.seconds:.1f} s = {bar:.1f} s: "
                       f"{'met' if edited.seconds <= bar else 'NOT met'}); its CPU {edited.cpu_sec:.1f} s: at best "
                       f"{edited.cpu_sec / CORES:.1f} s on {CORES} cores")
-                # Reviewers edit in the review app, whose process stays up: no process start, and torch
-                # imported once, with the first shot it renders.
+                # Reviewers edit in the review app, whose process (and device worker) stays up: no process start.
                 first, warm = app_edit_seconds(_aiprod(), home, brief["job_id"], shot_id, token,
                                                [{"lighting": "studio"}, {"lighting": "golden-hour"}])
                 print(f"  in the review app, from the edit's request to its run's success: {first.seconds:.1f} s (the "
-                      f"app's first render, torch imported), then {warm.seconds:.1f} s "
+                      f"app's first edit), then {warm.seconds:.1f} s "
                       f"({'met' if warm.seconds <= bar else 'NOT met'}); its CPU {warm.cpu_sec:.1f} s: at best "
                       f"{warm.cpu_sec / CORES:.1f} s on {CORES} cores")
     print(f"\n{'duration':>9} {'render s':>9} {'job s':>8} {'ratio':>6} {'at best':>8} {'job s per output s':>19} "

@@ -9,6 +9,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 import torch
@@ -23,7 +24,8 @@ from aiprod_assets.rendering.previz.device_worker import (
     warm_device_worker,
 )
 from aiprod_assets.rendering.previz.scene import PrevizScene
-from tests.support.cli import aiprod_env
+from aiprod_assets.testing.local_server import free_port
+from tests.support.cli import aiprod_command, aiprod_env
 from tests.support.review import write_brief
 from tests.support.shots import make_shot
 
@@ -201,3 +203,48 @@ def test_a_command_that_may_render_starts_its_worker_before_dagster_and_stops_it
     assert "duration_sec" in refused.stderr  # the refusal itself is as before
     status = _watched(tmp_path, "status", "worker-refused")
     assert "worker " not in status.stderr
+
+
+def _device_workers_of(parent_pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().split(")")[-1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ")
+        except (OSError, ValueError, IndexError):
+            continue  # a process that ended as it was read
+        if ppid == parent_pid and b"device_worker" in command:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _serve_review_app(tmp_path: Path, *options: str) -> tuple[subprocess.Popen, list[int]]:
+    """`aiprod review` up (its API answering); the device workers it started by then."""
+    port = free_port()
+    app = subprocess.Popen([*aiprod_command(), "review", "--port", str(port), *options], cwd=tmp_path,
+                           env=aiprod_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/me", timeout=2).status_code == 401:
+                return app, _device_workers_of(app.pid)
+        except httpx.TransportError:
+            pass
+        assert app.poll() is None and time.monotonic() < deadline, "the review app did not start"
+        time.sleep(0.2)
+
+
+def test_the_review_app_renders_in_a_device_worker_of_its_own_that_ends_with_it(tmp_path):
+    """The app runs what edits call for in its process: their previz renders go to a worker started with
+    the app (torch imported there meanwhile, not by the first edit), which stops when the app does."""
+    app, workers = _serve_review_app(tmp_path)
+    try:
+        assert len(workers) == 1
+    finally:
+        app.terminate()
+        app.wait(timeout=60)
+    assert not _alive(workers[0])
+    quiet, none = _serve_review_app(tmp_path, "--no-local-runs")  # renders nothing: no worker
+    quiet.terminate()
+    quiet.wait(timeout=60)
+    assert none == []

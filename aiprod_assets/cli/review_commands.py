@@ -132,10 +132,15 @@ def review(ctx: click.Context, host: str, port: int, local_runs: bool) -> None:
 
     from aiprod_assets.cli.local_env import LocalEnvironment
     from aiprod_assets.cli.review_runs import LocalRunner
+    from aiprod_assets.rendering.previz.device_worker import warm_device_worker
     from aiprod_assets.review_app.app import MAX_BODY_BYTES, create_app
 
     env = LocalEnvironment.from_env()
     runner = LocalRunner(env) if local_runs else None
+    if runner:
+        # What edits call for renders in a device worker, as under `aiprod run`: torch is imported there while
+        # the app starts (not by its first edit), and a render never holds the app's own process.
+        ctx.with_resource(warm_device_worker())
     app = create_app(env.store, on_action=runner.wake if runner else None)
     click.echo(f"review app on http://{host}:{port}/ over {env.location}", err=True)
     if runner:
