@@ -8,7 +8,6 @@ its run's success in the Dagster instance, with the CPU seconds of the app and i
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ import psutil
 from dagster._core.instance.ref import InstanceRef
 
 from aiprod_assets.testing.local_server import free_port
+from bench.aiprod_cli import aiprod_env, aiprod_script, cpu_seconds
 
 
 def _latest_run(instance: dg.DagsterInstance, job_id: str) -> dg.RunRecord | None:
@@ -33,15 +33,10 @@ class Edited:
     cpu_sec: float  # the app's process and its device worker's, meanwhile
 
 
-def _cpu_seconds(app: psutil.Process) -> float:
-    """The app's and its device worker's (it lives as long as the app)."""
-    return sum(times.user + times.system for times in (p.cpu_times() for p in (app, *app.children(recursive=True))))
-
-
 def _edit_and_wait(url: str, token: str, instance: dg.DagsterInstance, job_id: str, shot_id: str, fields: dict,
                    app: psutil.Process, timeout_sec: float = 300.0) -> Edited:
     before = _latest_run(instance, job_id)
-    cpu_before = _cpu_seconds(app)
+    cpu_before = cpu_seconds(app)
     started = time.perf_counter()
     answer = httpx.post(f"{url}/api/jobs/{job_id}/shots/{shot_id}", json=fields,
                         headers={"Authorization": f"Bearer {token}"}, timeout=30)
@@ -51,20 +46,17 @@ def _edit_and_wait(url: str, token: str, instance: dg.DagsterInstance, job_id: s
         if record is not None and (before is None or record.dagster_run.run_id != before.dagster_run.run_id):
             status = record.dagster_run.status
             if status == dg.DagsterRunStatus.SUCCESS:
-                return Edited(time.perf_counter() - started, _cpu_seconds(app) - cpu_before)
+                return Edited(time.perf_counter() - started, cpu_seconds(app) - cpu_before)
             if status in (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED):
                 raise RuntimeError(f"the run the edit started ended {status.value}")
         time.sleep(0.1)  # a light poll: this process's CPU is taken from the app it times
     raise TimeoutError(f"no run for the edit of {shot_id} succeeded in {timeout_sec:.0f} s")
 
 
-def app_edit_seconds(aiprod: str, home: Path, job_id: str, shot_id: str, token: str,
-                     edits: list[dict]) -> list[Edited]:
+def app_edit_seconds(home: Path, job_id: str, shot_id: str, token: str, edits: list[dict]) -> list[Edited]:
     """Each edit, in order, with the app up throughout."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "AIPROD_STORE")}
-    env["AIPROD_HOME"] = str(home / ".aiprod")
     port = free_port()
-    app = subprocess.Popen([aiprod, "review", "--port", str(port)], cwd=home, env=env,
+    app = subprocess.Popen([aiprod_script(), "review", "--port", str(port)], cwd=home, env=aiprod_env(home),
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -8,30 +8,24 @@ jobs. Target: every |error| and the MAPE at most 25 % for previz, on the CPU or 
 """
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from aiprod_assets.costing.budget import usd
+from bench.aiprod_cli import aiprod_env, aiprod_script
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "briefs"
 TARGET_PCT = 25.0
 
 
-def _aiprod() -> str:
-    beside = Path(sys.executable).parent / "aiprod"
-    return str(beside) if beside.exists() else "aiprod"
-
-
 def main() -> None:
     errors = []
     with tempfile.TemporaryDirectory() as home:
-        env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "AIPROD_STORE")}
-        env["AIPROD_HOME"] = str(Path(home) / ".aiprod")
+        env = aiprod_env(Path(home))
         for brief in sorted(EXAMPLES.glob("*.json")):
-            done = subprocess.run([_aiprod(), "run", str(brief)], cwd=home, env=env, capture_output=True, text=True)
+            done = subprocess.run([aiprod_script(), "run", str(brief)], cwd=home, env=env, capture_output=True, text=True)
             if done.returncode != 0:
                 sys.exit(f"{brief.name}: aiprod run failed\n{done.stderr[-2000:]}")
             job_id = done.stdout.split()[1].rstrip(":")

@@ -8,9 +8,9 @@ shots render in (the baseline), then `aiprod run` in a child process from its st
 peak RSS of the child and the device worker it starts, together.
 For the first duration also a no-op re-run (process start included), the final_cut step's seconds from
 the run's event log (with every step's, and the time outside the run), and a re-run after editing one shot
-(`aiprod edit-shot`, then twice in the review app) against 1.5x that shot's render plus the no-op. Prints the whole-job ratio (target
-<= 1.5), the no-op seconds (<= 5), the final_cut seconds (<= 1.5) and seconds per output second for each
-duration (it should stay flat), with peak RSS (<= 1 GB at 60 s). Beside each, what the machine allows: the
+(`aiprod edit-shot`, then twice in the review app) against 1.5x that shot's render plus the no-op. Prints
+the whole-job ratio (target <= 1.5), the no-op seconds (<= 5), the final_cut seconds (<= 1.5) and seconds
+per output second for each duration (it should stay flat), with peak RSS (<= 1 GB at 60 s). Beside each, what the machine allows: the
 job's CPU seconds (the CLI's and its worker's) spread over every core, against the same render ("at best").
 """
 
@@ -35,16 +35,12 @@ from aiprod_assets.planning.local_planner import plan_production
 from aiprod_assets.planning.profiles import render_profile
 from aiprod_assets.planning.shots import build_shot_list
 from aiprod_assets.rendering.previz.device_worker import DeviceWorker
+from bench.aiprod_cli import aiprod_env, aiprod_script, cpu_seconds
 from bench.app_edit import app_edit_seconds
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "briefs" / "lighthouse-keeper.json"
 TARGETS = {"ratio": 1.5, "noop": 5.0, "final_cut": 1.5, "rss_mb_60s": 1024.0}
 CORES = len(os.sched_getaffinity(0))
-
-
-def _aiprod() -> str:
-    beside = Path(sys.executable).parent / "aiprod"
-    return str(beside) if beside.exists() else "aiprod"
 
 
 def plain_render_seconds(brief: dict, folder: Path) -> tuple[float, dict[str, float], float]:
@@ -59,18 +55,14 @@ def plain_render_seconds(brief: dict, folder: Path) -> tuple[float, dict[str, fl
     worker = DeviceWorker.start()
     try:
         worker.describe("auto", 0)  # torch imported: the job's worker does that while Dagster loads
-        before = _cpu_seconds(psutil.Process(worker.process.pid))
+        before = cpu_seconds(psutil.Process(worker.process.pid))
         each = {shot.shot_id: worker.render(brief["job_id"], shot, profile, folder / f"{shot.shot_id}.mp4", "auto", 0)
                 for shot in shots.shots}
-        render_cpu = _cpu_seconds(psutil.Process(worker.process.pid)) - before
+        render_cpu = cpu_seconds(psutil.Process(worker.process.pid)) - before
     finally:
         worker.close()
     return sum(each.values()), each, render_cpu
 
-
-def _cpu_seconds(process: psutil.Process) -> float:
-    times = process.cpu_times()
-    return times.user + times.system
 
 
 class TreeMemory(threading.Thread):
@@ -100,10 +92,8 @@ class Timed:
 
 def timed_run(brief_path: Path, home: Path, *command: str) -> Timed:
     """One `aiprod run` (or ``command``) in a child process."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "AIPROD_STORE")}
-    env["AIPROD_HOME"] = str(home / ".aiprod")
     started = time.perf_counter()
-    child = subprocess.Popen([_aiprod(), *(command or ("run", str(brief_path)))], cwd=home, env=env,
+    child = subprocess.Popen([aiprod_script(), *(command or ("run", str(brief_path)))], cwd=home, env=aiprod_env(home),
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     memory = TreeMemory(child.pid)
     memory.start()
@@ -180,7 +170,7 @@ def main() -> None:
                       f"{'met' if edited.seconds <= bar else 'NOT met'}); its CPU {edited.cpu_sec:.1f} s: at best "
                       f"{edited.cpu_sec / CORES:.1f} s on {CORES} cores")
                 # Reviewers edit in the review app, whose process (and device worker) stays up: no process start.
-                first, warm = app_edit_seconds(_aiprod(), home, brief["job_id"], shot_id, token,
+                first, warm = app_edit_seconds(home, brief["job_id"], shot_id, token,
                                                [{"lighting": "studio"}, {"lighting": "golden-hour"}])
                 print(f"  in the review app, from the edit's request to its run's success: {first.seconds:.1f} s (the "
                       f"app's first edit), then {warm.seconds:.1f} s "

@@ -19,12 +19,12 @@ def render_concurrently(renderer, pending: list, total: int, workdir: Path, reco
     # A device that serves one render at a time (the device worker) serves them as they reach it: the next
     # shot is submitted once the one before has the device, so shots render in shot order.
     one_device = getattr(renderer.chain[0], "renders_elsewhere", False)
-    previous: tuple[Future, threading.Event] | None = None
+    previous_turn: threading.Event | None = None
     with ThreadPoolExecutor(max_workers=renderer.concurrency, thread_name_prefix=f"shots-{renderer.job_id}") as pool:
         while queue or in_flight:
             while failure is None and queue and len(in_flight) < renderer.concurrency:
-                if one_device and previous is not None:
-                    _until_its_turn(*previous)
+                if one_device and previous_turn is not None:
+                    previous_turn.wait()
                 n, shot = queue[0]
                 if in_flight and not renderer.budget.can_reserve(shot.shot_id):
                     break  # fits only once a shot in flight is reconciled
@@ -34,10 +34,11 @@ def render_concurrently(renderer, pending: list, total: int, workdir: Path, reco
                     failure = err
                     break
                 queue.popleft()
-                turn = threading.Event()
+                turn = previous_turn = threading.Event()
                 future = pool.submit(renderer.render_with_remediation, shot, workdir, reserved, turn.set)
+                # A shot that ends without ever having the device (an error before its turn) lets the next go too.
+                future.add_done_callback(lambda _, turn=turn: turn.set())
                 in_flight[future] = (n, shot, reserved)
-                previous = (future, turn)
             if not in_flight:
                 break
             done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
@@ -55,9 +56,3 @@ def render_concurrently(renderer, pending: list, total: int, workdir: Path, reco
         if hasattr(failure, "records"):
             failure.records = renderer._in_order(records)
         raise failure
-
-
-def _until_its_turn(future: Future, turn: threading.Event) -> None:
-    """Until the shot has the device, or its render ended without it (an error, or a fallback elsewhere)."""
-    while not turn.wait(0.05) and not future.done():
-        pass
