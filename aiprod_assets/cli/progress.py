@@ -3,7 +3,6 @@
 import logging
 import sys
 import threading
-import time
 import uuid
 
 import dagster as dg
@@ -60,7 +59,9 @@ def execute_with_progress(job: dg.JobDefinition, instance: dg.DagsterInstance, j
                 continue
             if not alive:
                 break
-            time.sleep(poll_sec)
+            # Woken as the run ends, not at the next look: a caller (the next edit in the review app, the
+            # summary) does not wait out the rest of a poll interval.
+            worker.join(poll_sec)
     worker.join()
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
