@@ -1,5 +1,6 @@
 """The `aiprod` console script as the benches run it: in a child process, over a home of their own."""
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -19,6 +20,15 @@ def aiprod_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "AIPROD_STORE")}
     env["AIPROD_HOME"] = str(home / ".aiprod")
     return env
+
+
+def small_brief(folder: Path, job_id: str) -> Path:
+    """A 2 s 360p brief written in ``folder``: a home's first job (its device profile), or a job whose size
+    is not the point."""
+    path = folder / f"{job_id}.json"
+    path.write_text(json.dumps({"job_id": job_id, "prompt": "A lighthouse at dusk.", "duration_sec": 2,
+                                "budget_usd": 1.0, "resolution": "360p"}))
+    return path
 
 
 def cpu_seconds(process: psutil.Process) -> float:

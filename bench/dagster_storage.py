@@ -9,7 +9,6 @@ engine and a connection made for each event), once on the CLI's (aiprod_assets/c
 event log's connections kept), in turn. Prints the median seconds of each and their ratio.
 """
 
-import json
 import os
 import subprocess
 import tempfile
@@ -20,7 +19,7 @@ from dagster._core.instance.ref import InstanceRef
 
 from aiprod_assets.cli.local_storage import KeptConnectionsEventLogStorage
 from aiprod_assets.cli.progress import QUIET_RUN_CONFIG
-from bench.aiprod_cli import aiprod_env, aiprod_script
+from bench.aiprod_cli import aiprod_env, aiprod_script, small_brief
 from bench.timing import bench_arguments, interleaved_medians, print_comparison
 
 JOB_ID = "bench-storage"
@@ -30,12 +29,12 @@ def main() -> None:
     args = bench_arguments(__doc__, rounds=5)
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
-        brief = home / f"{JOB_ID}.json"
-        brief.write_text(json.dumps({"job_id": JOB_ID, "prompt": "A lighthouse at dusk.", "duration_sec": 2,
-                                     "budget_usd": 1.0, "resolution": "360p"}))
-        subprocess.run([aiprod_script(), "run", str(brief)], cwd=home, env=aiprod_env(home), check=True,
-                       capture_output=True)
-        os.environ.update(aiprod_env(home))
+        subprocess.run([aiprod_script(), "run", str(small_brief(home, JOB_ID))], cwd=home, env=aiprod_env(home),
+                       check=True, capture_output=True)
+        # This process works in the same home, not in a Dagster home or store of the caller's.
+        own_env = aiprod_env(home)
+        os.environ.clear()
+        os.environ.update(own_env)
         from aiprod_assets.cli.local_env import LocalEnvironment  # reads AIPROD_HOME
 
         env = LocalEnvironment.from_env()
@@ -48,7 +47,9 @@ def main() -> None:
             result = job.execute_in_process(instance=instance, partition_key=JOB_ID, run_config=QUIET_RUN_CONFIG)
             assert result.success
 
-        run_on(own), run_on(kept)  # imports and first-time set-up, on neither side's clock
+        # Imports and first-time set-up, on neither side's clock.
+        run_on(own)
+        run_on(kept)
         own_s, kept_s, _ = interleaved_medians(args.rounds, lambda: run_on(own), lambda: run_on(kept))
         steps = len(job.graph.nodes)
         print_comparison(

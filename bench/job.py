@@ -10,8 +10,9 @@ For the first duration also a no-op re-run (process start included), the final_c
 the run's event log (with every step's, and the time outside the run), and a re-run after editing one shot
 (`aiprod edit-shot`, then twice in the review app) against 1.5x that shot's render plus the no-op. Prints
 the whole-job ratio (target <= 1.5), the no-op seconds (<= 5), the final_cut seconds (<= 1.5) and seconds
-per output second for each duration (it should stay flat), with peak RSS (<= 1 GB at 60 s). Beside each, what the machine allows: the
-job's CPU seconds (the CLI's and its worker's) spread over every core, against the same render ("at best").
+per output second for each duration (it should stay flat), with peak RSS (<= 1 GB at 60 s). Beside each,
+what the machine allows: the job's CPU seconds (the CLI's and its worker's) spread over every core, against
+the same render ("at best").
 """
 
 import argparse
@@ -35,7 +36,7 @@ from aiprod_assets.planning.local_planner import plan_production
 from aiprod_assets.planning.profiles import render_profile
 from aiprod_assets.planning.shots import build_shot_list
 from aiprod_assets.rendering.previz.device_worker import DeviceWorker
-from bench.aiprod_cli import aiprod_env, aiprod_script, cpu_seconds
+from bench.aiprod_cli import aiprod_env, aiprod_script, cpu_seconds, small_brief
 from bench.app_edit import app_edit_seconds
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "briefs" / "lighthouse-keeper.json"
@@ -62,7 +63,6 @@ def plain_render_seconds(brief: dict, folder: Path) -> tuple[float, dict[str, fl
     finally:
         worker.close()
     return sum(each.values()), each, render_cpu
-
 
 
 class TreeMemory(threading.Thread):
@@ -131,9 +131,7 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
-        warm_up = home / "bench-warm-up.json"
-        warm_up.write_text(json.dumps({"job_id": "bench-warm-up", "prompt": "A lighthouse at dusk.",
-                                       "duration_sec": 2, "budget_usd": 1.0, "resolution": "360p"}))
+        warm_up = small_brief(home, "bench-warm-up")
         timed_run(warm_up, home)
         for n, duration in enumerate(durations):
             brief = {**json.loads(EXAMPLE.read_text()), "job_id": f"bench-job-{duration}", "duration_sec": duration,

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import dagster as dg
-import yaml
 from dagster._core.instance.ref import InstanceRef
 
-from aiprod_assets.cli.local_storage import STORAGE_KEYS, local_storage_override
+from aiprod_assets.cli.local_storage import storage_overrides
 from aiprod_assets.partitions import PRODUCTION_JOB, jobs_partitions
 from aiprod_assets.paths import dagster_home, store_root
 from resources.artifact_store import ArtifactStore
@@ -55,10 +54,9 @@ class LocalEnvironment:
         # Runs made here write no compute logs: Dagster would capture this whole process's stdout and stderr
         # (the progress bar, the review app's server) through two `tail -F` processes and two watchers per
         # run, and a tail outliving the run kept a caller's pipe open for ever. The event log has every line.
-        overrides: dict = {"compute_logs": {
-            "module": "dagster._core.storage.noop_compute_log_manager", "class": "NoOpComputeLogManager"}}
-        if not any(key in (yaml.safe_load(config.read_text()) or {}) for key in STORAGE_KEYS):
-            overrides["storage"] = local_storage_override(str(home))  # a deployment's own storage is kept
+        overrides = {"compute_logs": {
+            "module": "dagster._core.storage.noop_compute_log_manager", "class": "NoOpComputeLogManager"},
+            **storage_overrides(home)}
         instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home), overrides=overrides))
         # A run killed earlier would hold its pool slot for ever: fail it and free the slot first.
         for run_id in reap_dead_runs(instance):

@@ -16,7 +16,9 @@ from __future__ import annotations
 import contextlib
 from collections import OrderedDict
 from collections.abc import Iterator
+from pathlib import Path
 
+import yaml
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     SQLITE_BUSY_TIMEOUT_SECONDS,
     SqliteEventLogStorage,
@@ -46,7 +48,7 @@ class KeptConnectionsEventLogStorage(SqliteEventLogStorage):
         return cls(inst_data=inst_data, **config_value)
 
     def _engine(self, shard: str) -> Engine:
-        engine = self._engines.pop(shard, None)
+        engine = self._engines.get(shard)
         if engine is None:
             # One connection stays in the pool; Dagster's set-up of a new shard checks a second one out while
             # it holds the first (overflow, closed when returned). Uses are one at a time (the storage's lock),
@@ -54,7 +56,8 @@ class KeptConnectionsEventLogStorage(SqliteEventLogStorage):
             engine = create_engine(self.conn_string_for_shard(shard), poolclass=QueuePool, pool_size=1,
                                    max_overflow=4, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
                                                                  "check_same_thread": False})
-        self._engines[shard] = engine
+            self._engines[shard] = engine
+        self._engines.move_to_end(shard)
         while len(self._engines) > KEPT_SHARDS:
             self._engines.popitem(last=False)[1].dispose()
         return engine
@@ -71,7 +74,7 @@ class KeptConnectionsEventLogStorage(SqliteEventLogStorage):
                 yield conn
 
     def has_table(self, table_name: str) -> bool:
-        # Asked before every partition lookup (about twenty per step), each time with an engine of its own.
+        # Asked before every partition lookup (about fifteen per step), each time with an engine of its own.
         # A table once there stays: Dagster's migrations add tables.
         if table_name not in self._tables:
             if not super().has_table(table_name):
@@ -110,9 +113,18 @@ class LocalSqliteStorage(DagsterSqliteStorage):
         return cls.from_local(inst_data=inst_data, **config_value)
 
 
-STORAGE_KEYS = ("storage", "run_storage", "event_log_storage", "schedule_storage")
+_STORAGE_KEYS = ("storage", "run_storage", "event_log_storage", "schedule_storage")
 
 
 def local_storage_override(home: str) -> dict:
     """The instance override that puts this storage on a home."""
     return {"custom": {"module": __name__, "class": LocalSqliteStorage.__name__, "config": {"base_dir": home}}}
+
+
+def storage_overrides(home: Path) -> dict:
+    """The overrides for the CLI's instance on ``home``: this storage, unless its dagster.yaml names one."""
+    config = home / "dagster.yaml"
+    named = (yaml.safe_load(config.read_text()) or {}) if config.exists() else {}
+    if any(key in named for key in _STORAGE_KEYS):
+        return {}  # a deployment's own storage is kept
+    return {"storage": local_storage_override(str(home))}

@@ -63,7 +63,7 @@ class LocalRunner:
             # Dagster's instance and the code location, loaded while the app starts rather than by the first
             # decision or edit (about a second of it here).
             _ = self.env.instance, self.env.job
-        except Exception as err:  # the first tick says it again, and goes on trying
+        except Exception as err:  # a tick that runs something meets it again, says so, and goes on
             self.say(f"loading the production job failed: {type(err).__name__}: {err}")
         while True:
             self._wake.wait(self.interval_sec)
