@@ -57,8 +57,8 @@ def plain_render_seconds(brief: dict, folder: Path) -> tuple[float, dict[str, fl
     try:
         worker.describe("auto", 0)  # torch imported: the job's worker does that while Dagster loads
         before = cpu_seconds(psutil.Process(worker.process.pid))
-        each = {shot.shot_id: worker.render(brief["job_id"], shot, profile, folder / f"{shot.shot_id}.mp4", "auto", 0)
-                for shot in shots.shots}
+        each = {shot.shot_id: worker.render(brief["job_id"], shot, profile, folder / f"{shot.shot_id}.mp4", "auto",
+                                            0)[0] for shot in shots.shots}
         render_cpu = cpu_seconds(psutil.Process(worker.process.pid)) - before
     finally:
         worker.close()

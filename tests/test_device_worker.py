@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import torch
 
+from aiprod_assets.canonical import file_sha256
 from aiprod_assets.media.decode import video_frames
 from aiprod_assets.media.torch_device import describe_device, resolve_device
 from aiprod_assets.planning.profiles import render_profile
@@ -53,8 +54,11 @@ def test_a_clip_rendered_in_the_worker_is_the_clip_rendered_here(worker, tmp_pat
     def on_frame(index, frame):
         drawn[index] = frame
     on_frame.every = 1
-    seconds = worker.render("job-w", shot, PROFILE, tmp_path / "there.mp4", "cpu", 0, on_frame=on_frame)
+    seconds, encoded = worker.render("job-w", shot, PROFILE, tmp_path / "there.mp4", "cpu", 0, on_frame=on_frame,
+                                     measure=True)
     assert seconds > 0
+    # What QA reads of the pictures comes back measured as they were encoded, for these very bytes.
+    assert encoded.sha256 == file_sha256(tmp_path / "there.mp4") and encoded.video.decoded_frames == 30
     # The worker draws exactly the frames this process draws...
     scene = PrevizScene(shot.spec, PROFILE, shot.seed, torch.device("cpu"))
     assert sorted(drawn) == list(range(30))

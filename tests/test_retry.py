@@ -99,11 +99,11 @@ def test_remediation_stops_before_the_budget_and_says_so(tmp_path, store):
     failing = ShotVerdict(technical=[CheckResult(id="black_frames", passed=False, measured="x", expected="y")],
                           semantic=ShotSemanticScore(shot_id=shot.shot_id, metrics=[], score=0.1, verdict="fail"))
     renderer = ClipRenderer(job_id="budget-job", shot_list=shot_list, chain=[backend], store=store,
-                            pricing=load_pricing(), gpu_model="CPU", judge=lambda s, p: failing, max_attempts=5,
+                            pricing=load_pricing(), gpu_model="CPU", judge=lambda s, p, e: failing, max_attempts=5,
                             budget=BudgetReservation(budget_usd=0.03))  # each render is charged $0.02
     record = renderer.render_all()[0]
     assert len(backend.calls) == 1 and len(record.qa_attempts) == 1
     assert "would pass the approved budget" in record.qa_attempts[0].note
     unlimited = ClipRenderer(job_id="budget-job-2", shot_list=shot_list, chain=[backend], store=store,
-                             pricing=load_pricing(), gpu_model="CPU", judge=lambda s, p: failing, max_attempts=3)
+                             pricing=load_pricing(), gpu_model="CPU", judge=lambda s, p, e: failing, max_attempts=3)
     assert [a.attempt for a in unlimited.render_all()[0].qa_attempts] == [1, 2, 3]

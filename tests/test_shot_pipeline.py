@@ -7,6 +7,7 @@ import time
 import pytest
 import torch
 
+from aiprod_assets.canonical import file_sha256
 from aiprod_assets.contracts import ShotList
 from aiprod_assets.costing.pricing import load_pricing
 from aiprod_assets.costing.reservation import BudgetReservation
@@ -66,7 +67,10 @@ def test_a_shot_is_judged_while_the_next_renders_one_render_at_a_time_in_shot_or
     live = LiveFeed(store, JOB)
     backend = LateToTheWorker(worker, late_shot)
 
-    def judge(shot, path):
+    measured_as_encoded = []
+
+    def judge(shot, path, encoded):
+        measured_as_encoded.append(encoded is not None and encoded.sha256 == file_sha256(path))
         live.publish("judging", shot_id=shot.shot_id)
         time.sleep(JUDGING_SECONDS)
         live.publish("judged", shot_id=shot.shot_id)
@@ -79,6 +83,7 @@ def test_a_shot_is_judged_while_the_next_renders_one_render_at_a_time_in_shot_or
     records = renderer.render_all()
     assert [r.shot_id for r in records] == ["s01-01", "s02-01", "s03-01"]
     assert all(not r.reused and r.attempts == 1 for r in records)
+    assert measured_as_encoded == [True, True, True]  # the worker measured each clip's pictures as it encoded it
 
     events = [(e["kind"], e["shot_id"], e.get("frame")) for e in read_live(store, JOB) if "shot_id" in e]
     order = {event: n for n, event in enumerate(events)}

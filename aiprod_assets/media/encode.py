@@ -7,6 +7,7 @@ comment metadata. NVENC on CUDA when the encoder exists, libx264 otherwise.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import numpy as np
 from av.video.frame import PictureType
 
 from aiprod_assets.contracts import RenderProfile
+from aiprod_assets.media.recon import Reconstruction
 
 AUDIO_FRAME_SAMPLES = 1024
 AUDIO_BITRATE = 192_000
@@ -51,7 +53,10 @@ class ClipWriter:
     """
 
     def __init__(self, path: str | Path, profile: RenderProfile, title: str, comment: str,
-                 audio: np.ndarray, encoder: str = "libx264", keyframes: frozenset[int] = frozenset()):
+                 audio: np.ndarray, encoder: str = "libx264", keyframes: frozenset[int] = frozenset(),
+                 on_picture: Callable[[av.VideoFrame], None] | None = None):
+        """``on_picture`` gets each picture as a decoder will make it of the file, in order, where the encoder
+        hands them out (media/recon.py); else none, and the file must be decoded to see them."""
         self.profile = profile
         # Frames forced to start a closed GOP besides the regular ones (where a cut will copy from).
         self.keyframes = keyframes
@@ -75,6 +80,8 @@ class ClipWriter:
         audio.bit_rate = AUDIO_BITRATE
         self.video, self.audio = video, audio
         self.frames_written = 0
+        self.reconstruction = (Reconstruction.request(context, profile.width, profile.height, video.time_base,
+                                                      on_picture) if on_picture is not None else None)
 
     def write_video(self, yuv420p: np.ndarray) -> None:
         """One frame as a (height * 3 / 2, width) uint8 array: the Y plane, then U, then V."""
@@ -83,7 +90,7 @@ class ClipWriter:
         frame.color_range = 1
         if self.frames_written in self.keyframes:
             frame.pict_type = PictureType.I
-        self.container.mux(self.video.encode(frame))
+        self._mux_video(frame)
         self.frames_written += 1
         self._write_audio_until(self.frames_written * self.profile.audio_sample_rate // self.profile.fps)
 
@@ -99,11 +106,23 @@ class ClipWriter:
             self.container.mux(self.audio.encode(frame))
             self.audio_cursor += chunk.shape[1]
 
+    def _mux_video(self, frame: av.VideoFrame | None) -> None:
+        # One packet at a time: the encoder's picture of a packet is there only until it encodes the next.
+        for packet in self.video.encode_lazy(frame):
+            if self.reconstruction is not None:
+                self.reconstruction.after_packet(packet)
+            self.container.mux(packet)
+
     def close(self) -> None:
         self._write_audio_until(self.samples.shape[1])
-        self.container.mux(self.video.encode(None))
+        self._mux_video(None)
         self.container.mux(self.audio.encode(None))
+        self._close_container()
+
+    def _close_container(self) -> None:
         self.container.close()
+        if self.reconstruction is not None:
+            self.reconstruction.close()
 
     def __enter__(self) -> "ClipWriter":
         return self
@@ -112,4 +131,4 @@ class ClipWriter:
         if exc_type is None:
             self.close()
         else:
-            self.container.close()
+            self._close_container()

@@ -36,3 +36,13 @@ def mean_rgb(frame: av.VideoFrame, step: int = 8) -> float:
     blue = luma + 2 * (1 - _KB) * pb
     green = (luma - _KR * red - _KB * blue) / (1 - _KR - _KB)
     return float(np.clip(np.stack([red, green, blue]), 0, 1).mean())
+
+
+def rgb_picture(frame: av.VideoFrame, width: int, height: int) -> np.ndarray:
+    """The frame scaled to RGB from its planes and colour tags alone. FFmpeg's scaler also reads what else a
+    decoder attached (the chroma siting), which an encoder's reconstructed picture of the same frame does not
+    carry (media/recon.py): a copy of the planes converts the same either way."""
+    bare = av.VideoFrame.from_ndarray(frame.to_ndarray(), format=frame.format.name)
+    bare.colorspace, bare.color_range = frame.colorspace, frame.color_range
+    bare.color_primaries, bare.color_trc = frame.color_primaries, frame.color_trc
+    return bare.reformat(width=width, height=height, format="rgb24").to_ndarray()

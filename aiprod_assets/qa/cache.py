@@ -26,6 +26,7 @@ from aiprod_assets.layout import (
     qa_pictures_key,
     read_record,
 )
+from aiprod_assets.qa.as_encoded import EncodedPictures, scan_as_encoded
 from aiprod_assets.qa.frame_stats import FrameStats, stats_bytes, stats_from_bytes
 from aiprod_assets.qa.motion import Motion
 from aiprod_assets.qa.scan import scan
@@ -39,7 +40,7 @@ from aiprod_assets.qa.technical import (
 
 # Bump when a check's measurement or threshold changes: every cached result is then judged again.
 CHECKER_VERSION = "technical-2"
-PICTURES_VERSION = "pictures-3"
+PICTURES_VERSION = "pictures-4"
 FRAMES_VERSION = "frames-1"
 
 
@@ -104,22 +105,27 @@ def cached_checks(store: Store, path: str | Path, expect: Expectations,
     return checks
 
 
-def cached_qa(store: Store, path: str | Path, expect: Expectations, frames: int) -> tuple[list[CheckResult], ClipPictures]:
-    """The technical checks and the semantic pictures of one file, from one decode at most."""
+def cached_qa(store: Store, path: str | Path, expect: Expectations, frames: int,
+              encoded: EncodedPictures | None = None) -> tuple[list[CheckResult], ClipPictures]:
+    """The technical checks and the semantic pictures of one file, from one decode at most: none where
+    ``encoded`` measured these very bytes as they were encoded (qa/as_encoded.py)."""
     digest, wanted = file_sha256(path), expectations_digest(expect)
     checks, pictures = _kept_checks(store, digest, wanted), _kept_pictures(store, digest)
     if checks is not None and pictures is not None:
         return checks, pictures
+    measured = encoded if encoded is not None and encoded.sha256 == digest else None
     if checks is None:
-        collector = PictureCollector(frames)
-        media = scan(path, on_frame=collector.add, keep_frames=True)
+        media = scan_as_encoded(path, measured) if measured is not None else None
+        if media is None:
+            measured, collector = None, PictureCollector(frames)
+            media = scan(path, on_frame=collector.add, keep_frames=True)
         checks = technical_checks(media, expect)
         _keep_checks(store, digest, wanted, checks)
         if media.frames is not None:
             _keep_frame_stats(store, digest, media.frames)
-        pictures = collector.pictures()
+        pictures = measured.pictures() if measured is not None else collector.pictures()
     else:
-        pictures = read_pictures(path)
+        pictures = measured.pictures() if measured is not None else read_pictures(path)
     _keep_pictures(store, digest, pictures)
     return checks, pictures
 

@@ -29,7 +29,7 @@ from aiprod_assets.contracts import (
     ShotSemanticScore,
     ShotSpec,
 )
-from aiprod_assets.media.planes import mean_rgb
+from aiprod_assets.media.planes import mean_rgb, rgb_picture
 from aiprod_assets.qa.motion import Motion, estimate_motion, move_agreement
 
 ANALYSIS_WIDTH, ANALYSIS_HEIGHT = 160, 90
@@ -65,7 +65,7 @@ THUMB_WIDTH = 320  # the contact sheet's picture of each shot
 def sheet_picture(frame: av.VideoFrame, width: int = THUMB_WIDTH) -> np.ndarray:
     """A frame as the contact sheet shows it: RGB, ``width`` wide, even height."""
     height = round(width * frame.height / frame.width / 2) * 2
-    return frame.reformat(width=width, height=height, format="rgb24").to_ndarray()
+    return rgb_picture(frame, width, height)
 
 
 @dataclass
@@ -100,7 +100,7 @@ class PictureCollector:
     def add(self, frame: av.VideoFrame) -> None:
         index = len(self.means)
         if index % self.every == 0:
-            self.small.append(frame.reformat(width=ANALYSIS_WIDTH, height=ANALYSIS_HEIGHT, format="rgb24").to_ndarray())
+            self.small.append(rgb_picture(frame, ANALYSIS_WIDTH, ANALYSIS_HEIGHT))
         if index == self.middle_index:
             self.middle = sheet_picture(frame)
         # Every frame's brightness from a sample of its planes: scaling each whole frame cost more than its decode.

@@ -67,8 +67,9 @@ def rendered_clips(context: dg.AssetExecutionContext, shot_list: ShotList, cost_
         job_id=job_id, shot_list=shot_list, chain=chain, store=store, pricing=current_pricing(store, policy.pricing_file), gpu_model=policy.gpu_model,
         on_progress=context.log.info, max_attempts=policy.remediation_attempts, budget=budget,
         live=LiveFeed(store, job_id), concurrency=shots_at_once(chain[0], policy.provider_concurrency),
-        judge=lambda shot, path: judge_shot(path, shot, shot_list.profile, policy.semantic_threshold,
-                                            measure=lambda clip, expect, frames: cached_qa(store, clip, expect, frames)))
+        judge=lambda shot, path, encoded: judge_shot(
+            path, shot, shot_list.profile, policy.semantic_threshold,
+            measure=lambda clip, expect, frames: cached_qa(store, clip, expect, frames, encoded)))
     try:
         clips = renderer.render_all()
     except BackendsExhausted as err:

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from aiprod_assets.contracts import RenderProfile, Shot
 from aiprod_assets.media.tags import aiprod_comment
+from aiprod_assets.qa.as_encoded import EncodedPictures
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,9 @@ class RenderRequest:
     # Called once the render has the device, by a backend whose renders wait their turn for it (the device
     # worker serves one at a time); the renderer calls it itself for the others.
     on_turn: Callable[[], None] | None = None
+    # Asked by a renderer that judges each clip: a backend that encodes the clip itself measures its pictures
+    # as they are encoded (RenderResult.encoded), so QA need not decode it.
+    measure_pictures: bool = False
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,8 @@ class RenderResult:
     # The provider's own file, when the clip at out_path was conformed from it.
     source_path: Path | None = None
     notes: tuple[str, ...] = ()
+    # What QA measures of the clip's pictures, measured as it was encoded (qa/as_encoded.py); None where not.
+    encoded: EncodedPictures | None = None
 
 
 def clip_metadata(job_id: str, shot: Shot, backend_version: str, profile_name: str) -> tuple[str, str]:

@@ -32,6 +32,7 @@ from aiprod_assets.layout import (
     sidecar_key,
     source_key,
 )
+from aiprod_assets.qa.as_encoded import EncodedPictures
 from aiprod_assets.rendering.backend import RenderBackend, RenderRequest
 from aiprod_assets.rendering.concurrent import render_concurrently
 from aiprod_assets.rendering.retry import Attempt, render_with_fallback
@@ -67,8 +68,9 @@ class ClipRenderer:
     retry: RetryPolicy = RetryPolicy()
     sleep: Callable[[float], None] | None = None
     on_progress: Callable[[str], None] = lambda message: None
-    # Remediation: a judge of each new clip and how many renders a shot may take, first included.
-    judge: Callable[[Shot, Path], object] | None = None
+    # Remediation: a judge of each new clip and how many renders a shot may take, first included. The judge
+    # gets the clip's pictures as measured while it was encoded, where its backend measured them, else None.
+    judge: Callable[[Shot, Path, EncodedPictures | None], object] | None = None
     max_attempts: int = 1
     budget: BudgetReservation = field(default_factory=BudgetReservation)
     # Reviewers watching: shot started, finished, failed, and preview frames (review/live.py).
@@ -130,8 +132,10 @@ class ClipRenderer:
         return self.device_cost(result.render_seconds, result.device)
 
     def render_shot(self, shot: Shot, workdir: Path, chain: list[RenderBackend] | None = None,
-                    qa_attempt: int = 1, on_turn: Callable[[], None] | None = None) -> tuple[ClipRecord, Path]:
-        """``on_turn`` is called as the render has its device (at once where renders do not wait for one)."""
+                    qa_attempt: int = 1, on_turn: Callable[[], None] | None = None,
+                    ) -> tuple[ClipRecord, Path, EncodedPictures | None]:
+        """The clip's record, its file here, and its pictures as measured while it was encoded (where they were);
+        ``on_turn`` is called as the render has its device (at once where renders do not wait for one)."""
         requests: dict[str, RenderRequest] = {}
 
         def request_for(backend: RenderBackend) -> RenderRequest:
@@ -154,7 +158,7 @@ class ClipRenderer:
             requests[backend.name] = RenderRequest(
                 job_id=self.job_id, shot=shot, profile=self.shot_list.profile, out_path=out,
                 spec_hash=self.spec_hash_for(shot, backend), on_frame=on_frame,
-                on_turn=on_turn if waits_its_turn else None)
+                on_turn=on_turn if waits_its_turn else None, measure_pictures=self.judge is not None)
             return requests[backend.name]
 
         def report(attempt: Attempt) -> None:
@@ -188,7 +192,7 @@ class ClipRenderer:
             provider_task_id=result.provider_task_id, seed=shot.seed, source_uri=source_uri)
         self.budget.charge(record.actual_cost_usd)
         self.save_sidecar(record)
-        return record, out
+        return record, out, result.encoded
 
     def save_sidecar(self, record: ClipRecord) -> None:
         self.store.put_bytes(sidecar_key(self.job_id, record.shot_id, record.spec_hash), pretty_json(record).encode())
@@ -204,11 +208,11 @@ class ClipRenderer:
                 attempts[-1].note = self.budget.refuse_remediation(shot.shot_id, cost_each)
                 break
             variant = self.variant(shot, attempt)
-            record, local = self.render_shot(variant, workdir, self.chain_for(attempt), qa_attempt=attempt,
-                                             on_turn=on_turn)
+            record, local, encoded = self.render_shot(variant, workdir, self.chain_for(attempt),
+                                                      qa_attempt=attempt, on_turn=on_turn)
             spent_on_shot += record.actual_cost_usd
             cost_each = spent_on_shot / attempt  # what one more render of this shot is likely to cost
-            verdict = self.judge(variant, local) if self.judge else None
+            verdict = self.judge(variant, local, encoded) if self.judge else None
             attempts.append(QAAttempt(
                 attempt=attempt, backend=record.backend, seed=variant.seed, spec_hash=record.spec_hash,
                 cost_usd=record.actual_cost_usd, passed=verdict is None or verdict.passed,

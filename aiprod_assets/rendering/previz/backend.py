@@ -27,15 +27,17 @@ class PrevizBackend:
     def render(self, request: RenderRequest) -> RenderResult:
         try:
             if self.worker is not None:
-                seconds = self.worker.render(request.job_id, request.shot, request.profile, Path(request.out_path),
-                                             *self.setting, on_frame=request.on_frame, on_turn=request.on_turn)
+                seconds, encoded = self.worker.render(
+                    request.job_id, request.shot, request.profile, Path(request.out_path), *self.setting,
+                    on_frame=request.on_frame, on_turn=request.on_turn, measure=request.measure_pictures)
             else:
-                from aiprod_assets.rendering.previz.renderer import render_previz_clip
+                from aiprod_assets.rendering.previz.renderer import render_measured
 
-                seconds = render_previz_clip(request.job_id, request.shot, request.profile,
-                                             Path(request.out_path), self.device, on_frame=request.on_frame)
+                seconds, encoded = render_measured(request.job_id, request.shot, request.profile,
+                                                   Path(request.out_path), self.device, request.on_frame,
+                                                   request.measure_pictures)
         except RuntimeError as err:
             if "out of memory" in str(err).lower():
                 raise RetryableRenderError(f"CUDA out of memory on {self.device}") from err
             raise
-        return RenderResult(render_seconds=seconds, device=str(self.device))
+        return RenderResult(render_seconds=seconds, device=str(self.device), encoded=encoded)

@@ -8,7 +8,8 @@ from pathlib import Path
 import torch
 
 from aiprod_assets.media.torch_device import describe_device, resolve_device
-from aiprod_assets.rendering.previz.renderer import render_previz_clip
+from aiprod_assets.qa.as_encoded import EncodedPictures
+from aiprod_assets.rendering.previz.renderer import render_measured
 
 
 class DeviceWork:
@@ -25,11 +26,12 @@ class DeviceWork:
         return str(device), describe_device(device)
 
     def render(self, job_id: str, shot, profile, out_path: Path, setting: str, threads: int, every: int,
-               preview) -> float:
-        """The clip's render seconds; ``preview(index, frame)`` gets every ``every``-th frame."""
+               preview, measure: bool = False) -> tuple[float, EncodedPictures | None]:
+        """The clip's render seconds, and with ``measure`` its pictures measured as they were encoded;
+        ``preview(index, frame)`` gets every ``every``-th frame."""
         on_frame = None
         if preview is not None:
             def on_frame(index: int, frame) -> None:
                 if index % every == 0:
                     preview(index, frame)
-        return render_previz_clip(job_id, shot, profile, out_path, self.device(setting, threads), on_frame=on_frame)
+        return render_measured(job_id, shot, profile, out_path, self.device(setting, threads), on_frame, measure)

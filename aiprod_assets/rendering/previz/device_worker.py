@@ -78,13 +78,14 @@ class DeviceWorker:
         return self._described[setting, threads]
 
     def render(self, job_id: str, shot, profile, out_path: Path, setting: str, threads: int,
-               on_frame=None, on_turn=None) -> float:
-        """render_previz_clip in the worker; ``on_frame`` sees the frames it asks for (its ``every``);
-        ``on_turn`` is called as the request has the worker (one is served at a time, in no set order)."""
+               on_frame=None, on_turn=None, measure: bool = False):
+        """render_measured in the worker: (seconds, the pictures measured as encoded, with ``measure``);
+        ``on_frame`` sees the frames it asks for (its ``every``); ``on_turn`` is called as the request has the
+        worker (one is served at a time, in no set order)."""
         every = getattr(on_frame, "every", 1) if on_frame is not None else 0
         # The shot and profile cross as their JSON, validated on the other side, as every model is stored.
         return self._call("render", job_id, shot.model_dump_json(), profile.model_dump_json(), str(out_path),
-                          setting, threads, every, on_preview=on_frame, on_turn=on_turn)
+                          setting, threads, every, measure, on_preview=on_frame, on_turn=on_turn)
 
     def close(self) -> None:
         """Stop the worker; no request is in flight (calls wait for their reply), so nothing is lost, and a
@@ -145,11 +146,11 @@ def serve(connection: Connection) -> None:
             if kind == "describe":
                 reply = work.describe(*args)
             else:
-                job_id, shot_json, profile_json, out_path, setting, threads, every = args
+                job_id, shot_json, profile_json, out_path, setting, threads, every, measure = args
                 preview = (lambda index, frame: connection.send(("preview", index, frame))) if every else None
                 reply = work.render(job_id, Shot.model_validate_json(shot_json),
                                     RenderProfile.model_validate_json(profile_json), Path(out_path), setting,
-                                    threads, every, preview)
+                                    threads, every, preview, measure)
             connection.send(("ok", reply))
         except Exception as err:
             try:

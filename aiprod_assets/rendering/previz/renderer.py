@@ -10,6 +10,7 @@ from pathlib import Path
 from aiprod_assets.backends import PREVIZ_VERSION
 from aiprod_assets.contracts import RenderProfile, Shot
 from aiprod_assets.media.encode import ClipWriter, choose_encoder
+from aiprod_assets.qa.as_encoded import EncodedPictureMeter, EncodedPictures
 from aiprod_assets.rendering.backend import clip_metadata
 from aiprod_assets.rendering.previz.audio import audio_bed
 from aiprod_assets.rendering.previz.scene import PrevizScene
@@ -19,8 +20,9 @@ FRAMES_AHEAD = 4
 
 
 def render_previz_clip(job_id: str, shot: Shot, profile: RenderProfile, out_path: Path, device,
-                       on_frame=None) -> float:
-    """Draw and encode the shot to ``out_path``; return the seconds it took."""
+                       on_frame=None, on_picture=None) -> float:
+    """Draw and encode the shot to ``out_path``; return the seconds it took. ``on_picture`` as for ClipWriter:
+    the pictures a decoder will make of the clip."""
     started = time.perf_counter()
     title, comment = clip_metadata(job_id, shot, PREVIZ_VERSION, profile.name)
     frames: queue.Queue = queue.Queue(maxsize=FRAMES_AHEAD)
@@ -42,7 +44,7 @@ def render_previz_clip(job_id: str, shot: Shot, profile: RenderProfile, out_path
     drawer.start()
     audio = audio_bed(shot.spec, profile, shot.seed)
     with ClipWriter(out_path, profile, title, comment, audio, encoder=choose_encoder(device.type),
-                    keyframes=cut_keyframes(shot, profile)) as writer:
+                    keyframes=cut_keyframes(shot, profile), on_picture=on_picture) as writer:
         while (frame := frames.get()) is not None:
             if on_frame is not None:
                 on_frame(writer.frames_written, frame)
@@ -51,3 +53,17 @@ def render_previz_clip(job_id: str, shot: Shot, profile: RenderProfile, out_path
         if failure:
             raise failure[0]
     return time.perf_counter() - started
+
+
+def render_measured(job_id: str, shot: Shot, profile: RenderProfile, out_path: Path, device, on_frame=None,
+                    measure: bool = False) -> tuple[float, EncodedPictures | None]:
+    """render_previz_clip, and with ``measure`` what QA measures of the clip's pictures, measured as they are
+    encoded (None where the encoder does not hand them out)."""
+    if not measure:
+        return render_previz_clip(job_id, shot, profile, out_path, device, on_frame=on_frame), None
+    meter = EncodedPictureMeter(shot.spec.frames)
+    try:
+        seconds = render_previz_clip(job_id, shot, profile, out_path, device, on_frame=on_frame, on_picture=meter.add)
+    finally:
+        meter.close()
+    return seconds, meter.result(out_path, profile.fps)
