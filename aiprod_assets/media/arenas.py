@@ -10,3 +10,14 @@ def fewer_malloc_arenas() -> None:
         ctypes.CDLL("libc.so.6").mallopt(-8, 2)  # M_ARENA_MAX
     except (OSError, AttributeError):
         pass  # not glibc
+
+
+def return_free_memory() -> None:
+    """Hand the heap's free pages back to the system (glibc keeps them, as RSS, for the next allocation): for a
+    process that idles between large pieces of work, such as the device worker after a clip."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc

@@ -131,7 +131,7 @@ def _die_with_parent(parent_pid: int) -> None:
 
 def serve(connection: Connection) -> None:
     from aiprod_assets.contracts import RenderProfile, Shot
-    from aiprod_assets.media.arenas import fewer_malloc_arenas
+    from aiprod_assets.media.arenas import fewer_malloc_arenas, return_free_memory
     from aiprod_assets.rendering.previz.device_work import DeviceWork
 
     fewer_malloc_arenas()  # the frames are made here now
@@ -152,6 +152,9 @@ def serve(connection: Connection) -> None:
                                     RenderProfile.model_validate_json(profile_json), Path(out_path), setting,
                                     threads, every, preview, measure)
             connection.send(("ok", reply))
+            # A clip's frames and measurements are freed by now: the worker idles with what it holds, beside the
+            # CLI's final cut.
+            return_free_memory()
         except Exception as err:
             try:
                 connection.send(("error", err))
