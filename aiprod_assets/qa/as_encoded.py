@@ -3,8 +3,8 @@
 A decode of the file makes those very pictures, so what is measured of them is what a decode's scan
 measures (tests/test_as_encoded.py holds them equal, check for check); the file itself is still demuxed for
 all the rest the checks read: its container, stream parameters, timestamps, packet sizes and sound. The
-measurements are made where the clip is encoded (the device worker, while the next shot's frames are drawn)
-and travel with the sha256 of the file they belong to: other bytes under that path are decoded as before.
+measurements are made where the clip is encoded (the device worker, on a thread beside the encoder) and
+travel with the sha256 of the file they belong to: other bytes under that path are decoded as before.
 """
 
 from __future__ import annotations
