@@ -39,9 +39,10 @@ def mean_rgb(frame: av.VideoFrame, step: int = 8) -> float:
 
 
 def rgb_picture(frame: av.VideoFrame, width: int, height: int) -> np.ndarray:
-    """The frame scaled to RGB from its planes and colour tags alone. FFmpeg's scaler also reads what else a
-    decoder attached (the chroma siting), which an encoder's reconstructed picture of the same frame does not
-    carry (media/recon.py): a copy of the planes converts the same either way."""
+    """The frame scaled to RGB from its planes and colour tags alone. FFmpeg's scaler also reads other
+    properties a decoder sets on a frame (a decoded frame and a copy of its planes with the same colour tags
+    differ by up to 3 levels), which an encoder's reconstructed picture does not carry (media/recon.py): a
+    copy of the planes converts the same either way."""
     bare = av.VideoFrame.from_ndarray(frame.to_ndarray(), format=frame.format.name)
     bare.colorspace, bare.color_range = frame.colorspace, frame.color_range
     bare.color_primaries, bare.color_trc = frame.color_primaries, frame.color_trc
