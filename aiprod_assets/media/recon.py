@@ -12,6 +12,7 @@ unexpected turns the reading off: the caller then has fewer pictures than frames
 from __future__ import annotations
 
 import ctypes
+import functools
 import glob
 import os
 import sys
@@ -29,6 +30,7 @@ _LINESIZE, _WIDTH, _HEIGHT, _FORMAT = 64, 104, 108, 116
 _FIRST_FIELD = 16 + ctypes.sizeof(ctypes.c_void_p)
 
 
+@functools.cache
 def _libraries() -> tuple[ctypes.CDLL, ctypes.CDLL] | None:
     """PyAV's own libavcodec and libavutil (its wheel carries them), or None where they are not found."""
     folder = os.path.join(os.path.dirname(os.path.dirname(av.__file__)), "av.libs")
@@ -117,9 +119,9 @@ class Reconstruction:
             self.next_pts += 1
 
     def _copy(self) -> av.VideoFrame | None:
-        read = lambda offset: ctypes.c_int.from_address(self.frame + offset).value  # noqa: E731
-        pixel_format = read(_FORMAT)
-        if (read(_WIDTH), read(_HEIGHT)) != (self.width, self.height) or pixel_format not in (_YUV420P, _NV12):
+        pixel_format = self._int_at(_FORMAT)
+        if ((self._int_at(_WIDTH), self._int_at(_HEIGHT)) != (self.width, self.height)
+                or pixel_format not in (_YUV420P, _NV12)):
             return None
         picture = av.VideoFrame(self.width, self.height, "yuv420p")
         y, u, v = (np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, : plane.width]
@@ -143,12 +145,15 @@ class Reconstruction:
     def _plane(self, index: int, shape: tuple[int, int]) -> np.ndarray | None:
         """The reconstructed picture's plane ``index``, (rows, bytes) in place; None if it is not there."""
         data = ctypes.c_void_p.from_address(self.frame + 8 * index).value
-        line = ctypes.c_int.from_address(self.frame + _LINESIZE + 4 * index).value
+        line = self._int_at(_LINESIZE + 4 * index)
         rows, width = shape
         if not data or line < width:
             return None
         flat = np.ctypeslib.as_array((ctypes.c_uint8 * (line * rows)).from_address(data))
         return flat.reshape(rows, line)[:, :width]
+
+    def _int_at(self, offset: int) -> int:
+        return ctypes.c_int.from_address(self.frame + offset).value
 
     def close(self) -> None:
         if self.frame:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiprod_assets.contracts import RenderProfile, Shot
 from aiprod_assets.media.tags import aiprod_comment
-from aiprod_assets.qa.as_encoded import EncodedPictures
+
+if TYPE_CHECKING:
+    from aiprod_assets.qa.as_encoded import EncodedPictures
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiprod_assets.canonical import (
     compute_spec_hash,
@@ -32,11 +33,13 @@ from aiprod_assets.layout import (
     sidecar_key,
     source_key,
 )
-from aiprod_assets.qa.as_encoded import EncodedPictures
 from aiprod_assets.rendering.backend import RenderBackend, RenderRequest
 from aiprod_assets.rendering.concurrent import render_concurrently
 from aiprod_assets.rendering.retry import Attempt, render_with_fallback
 from aiprod_assets.review.live import LiveFeed
+
+if TYPE_CHECKING:
+    from aiprod_assets.qa.as_encoded import EncodedPictures
 
 
 def verify_clip(request: RenderRequest) -> None:
