@@ -20,7 +20,11 @@ from aiprod_assets.qa.scan import scan
 from aiprod_assets.qa.semantic import PictureCollector
 from aiprod_assets.qa.technical import technical_checks
 from aiprod_assets.rendering.previz.renderer import render_measured, render_previz_clip
+from aiprod_assets.rendering.providers.conform import conform_clip
 from resources.store_factory import make_store
+from tests.support.media_fixtures import make_clip
+from tests.support.provider_fixtures import PROFILE as PROVIDER_PROFILE
+from tests.support.provider_fixtures import provider_shot
 from tests.support.shots import make_shot
 
 PROFILE = render_profile("360p")
@@ -122,3 +126,18 @@ def test_the_codec_context_is_found_only_on_a_codec_context():
     assert recon._context_pointer(av.CodecContext.create("libx264", "w")) is not None
     for other in (object(), av.VideoFrame(16, 16, "yuv420p"), "text" * 50, 12345):
         assert recon._context_pointer(other) is None
+
+
+def test_a_provider_clip_conformed_to_the_profile_is_measured_as_encoded_too(tmp_path):
+    source = make_clip(tmp_path / "provider.mp4", width=960, height=540, fps=24, seconds=2)
+    shot = provider_shot(frames=45)
+    out = tmp_path / "conformed.mp4"
+    report = conform_clip(source, out, shot, PROVIDER_PROFILE, "t", "c", measure=True)
+    assert report.encoded is not None and report.encoded.sha256 == file_sha256(out)
+    expect = shot_expectations(shot, PROVIDER_PROFILE)
+    decoded = cached_qa(make_store(str(tmp_path / "decoded"), in_dagster=False), out, expect, 45)
+    measured = cached_qa(make_store(str(tmp_path / "measured"), in_dagster=False), out, expect, 45, report.encoded)
+    assert measured[0] == decoded[0]
+    assert measured[1].luma_means == decoded[1].luma_means
+    assert all(np.array_equal(a, b) for a, b in zip(measured[1].rgb, decoded[1].rgb))
+    assert conform_clip(source, tmp_path / "plain.mp4", shot, PROVIDER_PROFILE, "t", "c").encoded is None

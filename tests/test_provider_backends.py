@@ -1,11 +1,13 @@
 """Each provider's real SDK against a local server that speaks its API: render, conform, and the faults."""
 
+import dataclasses
 import random
 import threading
 
 import pytest
 import torch
 
+from aiprod_assets.canonical import file_sha256
 from aiprod_assets.failures import RetryPolicy
 from aiprod_assets.qa.technical import Expectations, check_file
 from aiprod_assets.rendering.clips import verify_clip
@@ -43,7 +45,7 @@ def test_each_provider_renders_a_shot_through_its_sdk_and_the_clip_is_conformed(
     shot = provider_shot()
     with SERVERS[provider](video, Script(polls_before_done=2)) as server:
         backend = remote_backend(provider, server.base_url, store)
-        result = backend.render(request_for(tmp_path, shot, provider))
+        result = backend.render(dataclasses.replace(request_for(tmp_path, shot, provider), measure_pictures=True))
     assert dict(server.calls) == {"create": 1, "poll": 3, "download": 1}
     assert any(KEYS[provider] in " ".join(h.values()) for h in server.headers_seen)  # the key reached the API
     assert "lighthouse" in str(server.bodies[0]).lower()
@@ -51,6 +53,8 @@ def test_each_provider_renders_a_shot_through_its_sdk_and_the_clip_is_conformed(
     checks = check_file(out, Expectations(PROFILE, target_duration_sec=shot.spec.frames / PROFILE.fps))
     assert [c.id for c in checks if not c.passed] == []
     assert result.source_path.read_bytes() == video  # the provider's own file, kept
+    # The conformed clip's pictures were measured as it was encoded: its QA need not decode it.
+    assert result.encoded.sha256 == file_sha256(out) and result.encoded.video.decoded_frames == shot.spec.frames
     assert result.billed_seconds == {"veo": 4.0, "runway": 3.0, "replicate": 6.0}[provider]
     assert any("audio bed" in note for note in result.notes)
     [task] = TaskJournal(store).load("provider-job", shot.shot_id).tasks

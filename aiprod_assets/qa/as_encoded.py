@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import TypeVar
 
 import av
 
@@ -23,6 +25,7 @@ from aiprod_assets.qa.scan import MediaScan, PictureMeter, VideoScan, scan
 from aiprod_assets.qa.semantic import ClipPictures, PictureCollector
 
 # What a decode's scan measures of the pictures themselves; the demux gives the rest of a VideoScan.
+T = TypeVar("T")
 _PER_PICTURE = ("start_sec", "luma_means", "frame_changes", "decoded_frames", "luma_legal_share", "flash")
 
 
@@ -85,6 +88,21 @@ class EncodedPictureMeter:
         if self.thread.is_alive():
             self.queue.put(None)
             self.thread.join()
+
+
+def encode_measured(frames: int, fps: float, out_path: str | Path, measure: bool,
+                    encode: Callable[[Callable[[av.VideoFrame], None] | None], T]) -> tuple[T, EncodedPictures | None]:
+    """``encode(on_picture)`` writes the clip at ``out_path`` (a ClipWriter's ``on_picture``); with
+    ``measure``, its ``frames`` pictures are measured as they are encoded: (what it returned, the
+    measurements, or None)."""
+    if not measure:
+        return encode(None), None
+    meter = EncodedPictureMeter(frames)
+    try:
+        value = encode(meter.add)
+    finally:
+        meter.close()
+    return value, meter.result(out_path, fps)
 
 
 def scan_as_encoded(path: str | Path, encoded: EncodedPictures) -> MediaScan | None:

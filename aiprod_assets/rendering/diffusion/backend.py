@@ -91,6 +91,6 @@ class DiffusionBackend:
         write_source(frames, self.options.fps, source)
         title, comment = clip_metadata(request.job_id, shot, self.version, request.profile.name)
         report = conform_clip(source, Path(request.out_path), shot, request.profile, title, comment,
-                              encoder=self.encoder)
+                              encoder=self.encoder, measure=request.measure_pictures)
         return RenderResult(render_seconds=time.perf_counter() - started, device=str(self.device),
-                            source_path=source, notes=(*notes, *report.actions))
+                            source_path=source, notes=(*notes, *report.actions), encoded=report.encoded)

@@ -10,7 +10,7 @@ from pathlib import Path
 from aiprod_assets.backends import PREVIZ_VERSION
 from aiprod_assets.contracts import RenderProfile, Shot
 from aiprod_assets.media.encode import ClipWriter, choose_encoder
-from aiprod_assets.qa.as_encoded import EncodedPictureMeter, EncodedPictures
+from aiprod_assets.qa.as_encoded import EncodedPictures, encode_measured
 from aiprod_assets.rendering.backend import clip_metadata
 from aiprod_assets.rendering.previz.audio import audio_bed
 from aiprod_assets.rendering.previz.scene import PrevizScene
@@ -59,11 +59,6 @@ def render_measured(job_id: str, shot: Shot, profile: RenderProfile, out_path: P
                     measure: bool = False) -> tuple[float, EncodedPictures | None]:
     """render_previz_clip, and with ``measure`` what QA measures of the clip's pictures, measured as they are
     encoded (None where the encoder does not hand them out)."""
-    if not measure:
-        return render_previz_clip(job_id, shot, profile, out_path, device, on_frame=on_frame), None
-    meter = EncodedPictureMeter(shot.spec.frames)
-    try:
-        seconds = render_previz_clip(job_id, shot, profile, out_path, device, on_frame=on_frame, on_picture=meter.add)
-    finally:
-        meter.close()
-    return seconds, meter.result(out_path, profile.fps)
+    return encode_measured(shot.spec.frames, profile.fps, out_path, measure,
+                           lambda on_picture: render_previz_clip(job_id, shot, profile, out_path, device,
+                                                                 on_frame=on_frame, on_picture=on_picture))

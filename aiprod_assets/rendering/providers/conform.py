@@ -22,6 +22,7 @@ from aiprod_assets.media.decode import audio_samples
 from aiprod_assets.media.encode import ClipWriter
 from aiprod_assets.media.loudness import integrated_loudness, normalize_loudness
 from aiprod_assets.media.probe import MediaInfo, probe
+from aiprod_assets.qa.as_encoded import EncodedPictures, encode_measured
 from aiprod_assets.rendering.previz.audio import audio_bed
 from aiprod_assets.rendering.transitions import cut_keyframes
 
@@ -35,6 +36,8 @@ MIN_AUDIO_COVERAGE = 0.9
 class ConformReport:
     source: MediaInfo
     actions: list[str] = field(default_factory=list)
+    # The clip's pictures measured as they were encoded (conform_clip's ``measure``), for QA; else None.
+    encoded: EncodedPictures | None = None
 
 
 def probe_source(path: Path) -> MediaInfo:
@@ -115,8 +118,9 @@ def conformed_audio(path: Path, info: MediaInfo, shot: Shot, profile: RenderProf
 
 
 def conform_clip(source: Path, out: Path, shot: Shot, profile: RenderProfile, title: str, comment: str,
-                 encoder: str = "libx264") -> ConformReport:
-    """Write ``out`` to the profile from the provider's ``source``; say what had to change."""
+                 encoder: str = "libx264", measure: bool = False) -> ConformReport:
+    """Write ``out`` to the profile from the provider's ``source``; say what had to change, and with
+    ``measure`` what QA measures of its pictures, measured as they were encoded."""
     info = probe_source(Path(source))
     report = ConformReport(source=info)
     needed_sec = shot.spec.frames / profile.fps
@@ -135,8 +139,11 @@ def conform_clip(source: Path, out: Path, shot: Shot, profile: RenderProfile, ti
     elif time_scale < 1.0:
         report.actions.append(f"slowed {info.duration_sec:.2f} s to fill {needed_sec:.2f} s")
     audio = conformed_audio(Path(source), info, shot, profile, report)
-    with ClipWriter(out, profile, title, comment, audio, encoder=encoder,
-                    keyframes=cut_keyframes(shot, profile)) as writer:
-        for picture in conformed_frames(Path(source), info, shot.spec.frames, profile, time_scale):
-            writer.write_video(picture)
+
+    def write(on_picture) -> None:
+        with ClipWriter(out, profile, title, comment, audio, encoder=encoder, keyframes=cut_keyframes(shot, profile),
+                        on_picture=on_picture) as writer:
+            for picture in conformed_frames(Path(source), info, shot.spec.frames, profile, time_scale):
+                writer.write_video(picture)
+    _, report.encoded = encode_measured(shot.spec.frames, profile.fps, out, measure, write)
     return report

@@ -99,10 +99,11 @@ class RemoteBackend:
             self.journal.update(request.job_id, shot.shot_id, task, status="succeeded")
         title, comment = clip_metadata(request.job_id, shot, self.version, request.profile.name)
         report = conform_clip(source, Path(request.out_path), shot, request.profile, title,
-                              f"{comment} provider task {task.task_id}", encoder=self.encoder)
+                              f"{comment} provider task {task.task_id}", encoder=self.encoder,
+                              measure=request.measure_pictures)
         return RenderResult(render_seconds=time.perf_counter() - started, device=f"{self.name} {self.version}",
                             billed_seconds=float(seconds), provider_task_id=task.task_id, source_path=source,
-                            notes=tuple(report.actions))
+                            notes=tuple(report.actions), encoded=report.encoded)
 
     def _wait(self, request: RenderRequest, task: ProviderTask) -> TaskState:
         job_id, shot_id = request.job_id, request.shot.shot_id
