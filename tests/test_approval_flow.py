@@ -69,6 +69,8 @@ def test_required_approval_stops_at_the_gate_then_delivers_and_an_edit_rerenders
     edited = aiprod(tmp_path, "edit-shot", JOB, "s02-01", "--as", "ann", "--lighting", "night",
                     "--prompt", "He lights the lamp; it blazes through the storm.", env_extra=REQUIRED, timeout=300)
     assert edited.returncode == 0, edited.stderr
+    # The edited shot rendered in the device worker while the command loaded Dagster, and its run took it.
+    assert "shot s02-01: rendered ahead" in edited.stderr
     # The CLI's runs capture no compute logs: no `tail -F` of this process's output can outlive it.
     assert not list((tmp_path / ".aiprod" / "dagster").glob("storage/*/compute_logs/*"))
     assert not [cmd for cmd in _command_lines() if str(tmp_path) in cmd]

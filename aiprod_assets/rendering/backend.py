@@ -46,6 +46,8 @@ class RenderResult:
     notes: tuple[str, ...] = ()
     # What QA measures of the clip's pictures, measured as it was encoded (qa/as_encoded.py); None where not.
     encoded: EncodedPictures | None = None
+    # Rendered before the run asked for it, while the command that started the run loaded (render_ahead.py).
+    rendered_ahead: bool = False
 
 
 def clip_metadata(job_id: str, shot: Shot, backend_version: str, profile_name: str) -> tuple[str, str]:

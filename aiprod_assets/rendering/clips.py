@@ -187,6 +187,8 @@ class ClipRenderer:
             source_uri = self.store.put_file(source_key(self.job_id, shot.shot_id, spec_hash), result.source_path)
         for note in result.notes:
             self.on_progress(f"shot {shot.shot_id}: conformed {rendered.backend} output: {note}")
+        if result.rendered_ahead:
+            self.on_progress(f"shot {shot.shot_id}: rendered ahead, while the command that started this run loaded")
         cost = self.render_cost(rendered.backend, result)
         record = ClipRecord(
             shot_id=shot.shot_id, uri=uri, sha256=file_sha256(out), spec_hash=spec_hash,

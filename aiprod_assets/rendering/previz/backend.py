@@ -26,8 +26,9 @@ class PrevizBackend:
 
     def render(self, request: RenderRequest) -> RenderResult:
         try:
+            ahead = False
             if self.worker is not None:
-                seconds, encoded = self.worker.render(
+                seconds, encoded, ahead = self.worker.render(
                     request.job_id, request.shot, request.profile, Path(request.out_path), *self.setting,
                     on_frame=request.on_frame, on_turn=request.on_turn, measure=request.measure_pictures)
             else:
@@ -40,4 +41,4 @@ class PrevizBackend:
             if "out of memory" in str(err).lower():
                 raise RetryableRenderError(f"CUDA out of memory on {self.device}") from err
             raise
-        return RenderResult(render_seconds=seconds, device=str(self.device), encoded=encoded)
+        return RenderResult(render_seconds=seconds, device=str(self.device), encoded=encoded, rendered_ahead=ahead)

@@ -26,12 +26,15 @@ class DeviceWork:
         return str(device), describe_device(device)
 
     def render(self, job_id: str, shot, profile, out_path: Path, setting: str, threads: int, every: int,
-               preview, measure: bool = False) -> tuple[float, EncodedPictures | None]:
+               preview, measure: bool = False, between_frames=None) -> tuple[float, EncodedPictures | None]:
         """The clip's render seconds, and with ``measure`` its pictures measured as they were encoded;
-        ``preview(index, frame)`` gets every ``every``-th frame."""
+        ``preview(index, frame)`` gets every ``every``-th frame; ``between_frames()`` is called before each
+        frame is encoded (raising there stops the render)."""
         on_frame = None
-        if preview is not None:
+        if preview is not None or between_frames is not None:
             def on_frame(index: int, frame) -> None:
-                if index % every == 0:
+                if between_frames is not None:
+                    between_frames()
+                if preview is not None and index % every == 0:
                     preview(index, frame)
         return render_measured(job_id, shot, profile, out_path, self.device(setting, threads), on_frame, measure)

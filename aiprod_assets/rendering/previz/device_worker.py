@@ -5,6 +5,7 @@ more, one after the other, before a job's first step. Started first, the worker 
 the renderer on the other core meanwhile, and the job's previz shots render in it. Nothing else changes:
 the clip is written where the render step asked, and QA, the store and the run's records stay with Dagster.
 The worker dies with its parent (a kill -9 included) and serves one request at a time: the device is one.
+A command that knows which shot its run will render first may ask for it ahead (render_ahead.py).
 
     python -m aiprod_assets.rendering.previz.device_worker FD PID   (the socket to its parent, the parent)
 """
@@ -13,19 +14,28 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any, NamedTuple
 
 _warm: DeviceWorker | None = None
 
 
 class DeviceWorkerGone(RuntimeError):
     """The worker died under a request (its render is lost; the step's retry renders the shot again)."""
+
+
+class WorkerRender(NamedTuple):
+    seconds: float
+    encoded: Any  # EncodedPictures | None
+    rendered_ahead: bool  # served from a render started before it was asked for (render_ahead)
 
 
 class DeviceWorker:
@@ -78,14 +88,28 @@ class DeviceWorker:
         return self._described[setting, threads]
 
     def render(self, job_id: str, shot, profile, out_path: Path, setting: str, threads: int,
-               on_frame=None, on_turn=None, measure: bool = False):
-        """render_measured in the worker: (seconds, the pictures measured as encoded, with ``measure``);
-        ``on_frame`` sees the frames it asks for (its ``every``); ``on_turn`` is called as the request has the
-        worker (one is served at a time, in no set order)."""
+               on_frame=None, on_turn=None, measure: bool = False) -> WorkerRender:
+        """render_measured in the worker: (seconds, the pictures measured as encoded, with ``measure``;
+        whether it was rendered ahead); ``on_frame`` sees the frames it asks for (its ``every``); ``on_turn``
+        is called as the request has the worker (one is served at a time, in no set order)."""
         every = getattr(on_frame, "every", 1) if on_frame is not None else 0
         # The shot and profile cross as their JSON, validated on the other side, as every model is stored.
-        return self._call("render", job_id, shot.model_dump_json(), profile.model_dump_json(), str(out_path),
-                          setting, threads, every, measure, on_preview=on_frame, on_turn=on_turn)
+        return WorkerRender(*self._call("render", job_id, shot.model_dump_json(), profile.model_dump_json(),
+                                        str(out_path), setting, threads, every, measure, on_preview=on_frame,
+                                        on_turn=on_turn))
+
+    def render_ahead(self, job_id: str, shot, profile, setting: str, threads: int, every: int = 0,
+                     measure: bool = False) -> None:
+        """Start rendering, without waiting, the shot a later ``render`` is expected to ask for with these
+        same arguments (``every``: its ``on_frame``'s); that request is then served from it
+        (render_ahead.py). Any other request stops it."""
+        with self._one_at_a_time:
+            try:
+                self.connection.send(("ahead", (job_id, shot.model_dump_json(), profile.model_dump_json(), setting,
+                                                threads, every, measure)))
+            except OSError as err:
+                self.connection.close()
+                raise DeviceWorkerGone(f"the device worker (pid {self.process.pid}) died: {err}") from err
 
     def close(self) -> None:
         """Stop the worker; no request is in flight (calls wait for their reply), so nothing is lost, and a
@@ -129,28 +153,38 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(0)  # the parent died before the signal was asked for
 
 
-def serve(connection: Connection) -> None:
+def serve(connection: Connection, ahead_folder: Path) -> None:
     from aiprod_assets.contracts import RenderProfile, Shot
     from aiprod_assets.media.arenas import fewer_malloc_arenas, return_free_memory
     from aiprod_assets.rendering.previz.device_work import DeviceWork
+    from aiprod_assets.rendering.previz.render_ahead import RenderAhead
 
     fewer_malloc_arenas()  # the frames are made here now
 
     work = DeviceWork()
+    ahead = RenderAhead(work, connection, ahead_folder)
+    message = None  # a request that came while a shot rendered ahead
     while True:
-        try:
-            kind, args = connection.recv()
-        except (EOFError, OSError):
-            return
+        if message is None:
+            try:
+                message = connection.recv()
+            except (EOFError, OSError):
+                return
+        (kind, args), message = message, None
+        if kind == "ahead":  # answered by the render request it anticipates, or by none
+            message = ahead.render(args)
+            continue
         try:
             if kind == "describe":
                 reply = work.describe(*args)
+            elif (served := ahead.serve(args)) is not None:
+                reply = (*served, True)
             else:
                 job_id, shot_json, profile_json, out_path, setting, threads, every, measure = args
                 preview = (lambda index, frame: connection.send(("preview", index, frame))) if every else None
-                reply = work.render(job_id, Shot.model_validate_json(shot_json),
-                                    RenderProfile.model_validate_json(profile_json), Path(out_path), setting,
-                                    threads, every, preview, measure)
+                reply = (*work.render(job_id, Shot.model_validate_json(shot_json),
+                                      RenderProfile.model_validate_json(profile_json), Path(out_path), setting,
+                                      threads, every, preview, measure), False)
             connection.send(("ok", reply))
             # A clip's frames and measurements are freed by now: the worker idles with what it holds, beside the
             # CLI's final cut.
@@ -166,4 +200,14 @@ if __name__ == "__main__":
     _die_with_parent(int(sys.argv[2]))
     # Ctrl-C reaches the whole process group: the parent decides, and the worker goes when it does.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    serve(Connection(int(sys.argv[1])))
+    ahead_folder = Path(tempfile.mkdtemp(prefix="aiprod-ahead-"))
+
+    def _stop(*_) -> None:  # asked to stop (DeviceWorker.close), or its parent went: no render is owed
+        shutil.rmtree(ahead_folder, ignore_errors=True)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        serve(Connection(int(sys.argv[1])), ahead_folder)
+    finally:
+        _stop()

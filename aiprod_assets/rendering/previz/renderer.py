@@ -27,6 +27,7 @@ def render_previz_clip(job_id: str, shot: Shot, profile: RenderProfile, out_path
     title, comment = clip_metadata(job_id, shot, PREVIZ_VERSION, profile.name)
     frames: queue.Queue = queue.Queue(maxsize=FRAMES_AHEAD)
     failure: list[BaseException] = []
+    stop = threading.Event()
 
     def draw() -> None:
         # torch and the encoder both release the GIL, so drawing overlaps encoding (and the
@@ -34,6 +35,8 @@ def render_previz_clip(job_id: str, shot: Shot, profile: RenderProfile, out_path
         try:
             scene = PrevizScene(shot.spec, profile, shot.seed, device)
             for index in range(shot.spec.frames):
+                if stop.is_set():
+                    break
                 frames.put(scene.frame(index))
         except BaseException as err:
             failure.append(err)
@@ -42,16 +45,27 @@ def render_previz_clip(job_id: str, shot: Shot, profile: RenderProfile, out_path
 
     drawer = threading.Thread(target=draw, name=f"previz-{shot.shot_id}", daemon=True)
     drawer.start()
-    audio = audio_bed(shot.spec, profile, shot.seed)
-    with ClipWriter(out_path, profile, title, comment, audio, encoder=choose_encoder(device.type),
-                    keyframes=cut_keyframes(shot, profile), on_picture=on_picture) as writer:
-        while (frame := frames.get()) is not None:
-            if on_frame is not None:
-                on_frame(writer.frames_written, frame)
-            writer.write_video(frame)
-        drawer.join()
-        if failure:
-            raise failure[0]
+    try:
+        audio = audio_bed(shot.spec, profile, shot.seed)
+        with ClipWriter(out_path, profile, title, comment, audio, encoder=choose_encoder(device.type),
+                        keyframes=cut_keyframes(shot, profile), on_picture=on_picture) as writer:
+            while (frame := frames.get()) is not None:
+                if on_frame is not None:
+                    on_frame(writer.frames_written, frame)
+                writer.write_video(frame)
+            drawer.join()
+            if failure:
+                raise failure[0]
+    except BaseException:
+        # A render given up part way (its frame callback raised): the drawer is not left blocked on a full
+        # queue, holding its scene, for the life of the process.
+        stop.set()
+        while drawer.is_alive():
+            try:
+                frames.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        raise
     return time.perf_counter() - started
 
 

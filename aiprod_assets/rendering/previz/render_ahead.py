@@ -1,0 +1,113 @@
+"""A shot rendered before it is asked for, in the device worker.
+
+A CLI command that will render spends its first seconds loading Dagster, its instance and the code location;
+the device worker has torch by then and idles. A command that knows which shot its run will render first (an
+edit: the shot just edited) asks the worker to render it ahead. Nothing is assumed about what the run then
+asks: a render request is served from the render made ahead only when it asks for exactly that render (the
+same job, shot, profile, device setting, previews and measurements), and then the clip is moved where the
+request says, the previews it made are sent, and its seconds are the render's own. Any other request stops
+the render ahead at the next frame and is served as ever, so a wrong guess costs only the frames drawn
+before the request came.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from aiprod_assets.contracts import RenderProfile, Shot
+
+
+class Abandoned(Exception):
+    """A request other than the one rendered ahead came: the render ahead stops where it is."""
+
+
+def request_key(render_args: tuple) -> tuple:
+    """A render request's arguments without the path it writes to: what a render ahead is matched on."""
+    job_id, shot_json, profile_json, _out_path, setting, threads, every, measure = render_args
+    return job_id, shot_json, profile_json, setting, threads, every, measure
+
+
+@dataclass
+class _Finished:
+    key: tuple
+    path: Path
+    seconds: float
+    encoded: Any
+    previews: list = field(default_factory=list)
+
+
+class RenderAhead:
+    """The worker's side: at most one render made ahead, kept until a request takes it or another comes."""
+
+    def __init__(self, work, connection: Connection, folder: Path):
+        self.work, self.connection, self.folder = work, connection, folder
+        self.finished: _Finished | None = None
+
+    def render(self, ahead_args: tuple) -> tuple | None:
+        """Render what ``ahead_args`` (a render request's arguments, less its path) describes; return the
+        request that came meanwhile, if one did, for the worker to serve next."""
+        self.discard()
+        key = tuple(ahead_args)
+        job_id, shot_json, profile_json, setting, threads, every, measure = key
+        shot = Shot.model_validate_json(shot_json)
+        path = self.folder / f"{shot.shot_id}.mp4"
+        previews: list = []
+        arrived: tuple | None = None
+
+        def between_frames() -> None:
+            nonlocal arrived
+            while arrived is None and self.connection.poll():
+                message = self.connection.recv()
+                kind, args = message
+                if kind == "describe":
+                    self._answer(lambda: self.work.describe(*args))
+                    continue
+                arrived = message
+                if kind != "render" or request_key(args) != key:
+                    raise Abandoned
+
+        preview = (lambda index, frame: previews.append((index, frame))) if every else None
+        try:
+            seconds, encoded = self.work.render(job_id, shot, RenderProfile.model_validate_json(profile_json), path,
+                                                setting, threads, every, preview, measure, between_frames)
+        except Abandoned:
+            path.unlink(missing_ok=True)
+            return arrived
+        except Exception as err:  # nobody's request yet: the run's own render meets it again and reports it
+            path.unlink(missing_ok=True)
+            print(f"device worker: rendering {shot.shot_id} ahead failed ({type(err).__name__}: {err}); "
+                  "it renders when asked", file=sys.stderr)
+            return arrived
+        self.finished = _Finished(key, path, seconds, encoded, previews)
+        return arrived
+
+    def serve(self, render_args: tuple) -> tuple[float, Any] | None:
+        """(seconds, encoded) for the render request ``render_args`` from the render made ahead, its previews
+        sent and its clip moved where the request writes; None where it asks for something else (the render
+        made ahead is then dropped)."""
+        finished, self.finished = self.finished, None
+        if finished is None:
+            return None
+        if finished.key != request_key(render_args):
+            finished.path.unlink(missing_ok=True)
+            return None
+        for index, frame in finished.previews:
+            self.connection.send(("preview", index, frame))
+        shutil.move(finished.path, render_args[3])
+        return finished.seconds, finished.encoded
+
+    def discard(self) -> None:
+        if self.finished is not None:
+            self.finished.path.unlink(missing_ok=True)
+            self.finished = None
+
+    def _answer(self, call) -> None:
+        try:
+            self.connection.send(("ok", call()))
+        except Exception as err:
+            self.connection.send(("error", err))
