@@ -47,3 +47,40 @@ def test_a_job_that_does_not_load_is_said_and_the_runner_goes_on():
     runner._thread.join(0.5)
     assert runner._thread.is_alive(), "the runner still waits for decisions and edits"
     assert any("loading the production job failed: ImportError" in line for line in said)
+
+
+def test_an_edit_made_in_the_app_renders_its_shot_ahead_of_its_run(tmp_path, monkeypatch):
+    from aiprod_assets.cli.progress import execute_with_progress
+    from aiprod_assets.intake.submission import accept
+    from aiprod_assets.rendering.previz.device_worker import warm_device_worker
+    from aiprod_assets.review import actions
+    from aiprod_assets.review.reviewers import add_reviewer, reviewer_named
+    from tests.support.review import local_environment, write_brief
+
+    env = local_environment(tmp_path, monkeypatch, approval="auto_when_passed")
+    brief = write_brief(tmp_path, "ahead-in-app", duration_sec=2)
+    job_id = accept(env.store, brief.name, brief.read_bytes(), env.policy.budget_cap_usd)
+    env.ensure_partition(job_id)
+    assert execute_with_progress(env.job, env.instance, job_id).success
+    add_reviewer(env.store, "ann", "approver")
+    said: list[str] = []
+    with warm_device_worker():
+        runner = LocalRunner(env, interval_sec=3600, say=said.append)  # only woken: no tick on its own
+        runner.start()
+        edit = actions.edit_shot(env.store, reviewer_named(env.store, "ann"), job_id, "s01-01", {"lighting": "night"})
+        runner.wake(edit)
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and not _edit_runs(env, job_id):
+            time.sleep(0.2)
+        [run] = _edit_runs(env, job_id)
+    messages = [e.user_message for e in env.instance.all_logs(run.run_id)]
+    assert any("shot s01-01: rendered ahead" in m for m in messages), said
+    assert not any("rendering s01-01 ahead failed" in line for line in said)
+
+
+def _edit_runs(env, job_id):
+    import dagster as dg
+
+    records = env.instance.get_run_records(dg.RunsFilter(tags={"dagster/partition": job_id}))
+    return [r.dagster_run for r in records
+            if r.dagster_run.tags.get("aiprod/source", "").startswith("review") and r.dagster_run.is_finished]

@@ -8,8 +8,10 @@ from collections.abc import Callable
 
 import dagster as dg
 
+from aiprod_assets.cli.edit_ahead import render_edited_shot_ahead
 from aiprod_assets.cli.progress import execute_with_progress
 from aiprod_assets.paths import dagster_home
+from aiprod_assets.review.records import ReviewEvent
 from sensors.approval_sensor import approval_sensor
 
 _CURSOR_FILE = "aiprod-approval-sensor.cursor"
@@ -50,13 +52,25 @@ class LocalRunner:
     def __init__(self, env, interval_sec: float = 5.0, say: Callable[[str], None] = print):
         self.env, self.interval_sec, self.say = env, interval_sec, say
         self._wake = threading.Event()
+        self._edited: tuple[str, str] | None = None  # (job, shot) of the last edit since the last tick
         self._thread = threading.Thread(target=self._loop, name="aiprod-review-runs", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
-    def wake(self) -> None:
+    def wake(self, event: ReviewEvent | None = None) -> None:
+        if event is not None and event.kind == "shot_edit" and event.shot_id:
+            self._edited = (event.job_id, event.shot_id)
         self._wake.set()
+
+    def _render_edit_ahead(self) -> None:
+        """The shot just edited, asked of the device worker before the tick's run starts (cli/edit_ahead.py)."""
+        edited, self._edited = self._edited, None
+        if edited is not None:
+            try:
+                render_edited_shot_ahead(self.env.store, *edited)
+            except Exception as err:  # only a head start: the run renders the shot when it asks
+                self.say(f"rendering {edited[1]} ahead failed: {type(err).__name__}: {err}")
 
     def _loop(self) -> None:
         try:
@@ -68,6 +82,7 @@ class LocalRunner:
         while True:
             self._wake.wait(self.interval_sec)
             self._wake.clear()
+            self._render_edit_ahead()
             try:
                 run_review_tick(self.env, self.say)
             except Exception as err:  # a failed tick is tried again at the next one

@@ -22,7 +22,7 @@ from aiprod_assets.job_ids import InvalidJobId, check_job_id
 from aiprod_assets.layout import Store, clip_key, final_cut_key, keyframe_key
 from aiprod_assets.rendering.keyframe import keyframe_jpeg
 from aiprod_assets.review import actions
-from aiprod_assets.review.records import Reviewer
+from aiprod_assets.review.records import Reviewer, ReviewEvent
 from aiprod_assets.review_app.auth import (
     SESSION_COOKIE,
     bearer,
@@ -45,11 +45,13 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(store: Store, on_action: Callable[[], None] | None = None, poll_sec: float = 0.1) -> FastAPI:
+def create_app(store: Store, on_action: Callable[[ReviewEvent], None] | None = None,
+               poll_sec: float = 0.1) -> FastAPI:
+    """The review app over ``store``; ``on_action`` is told of each decision, edit and restore as it is made."""
     app = FastAPI(title="AIPROD review", docs_url=None, redoc_url=None)
     hubs = Hubs(store, poll_sec)
     media_cache = Path(tempfile.mkdtemp(prefix="aiprod-review-media-"))
-    acted = on_action or (lambda: None)
+    acted = on_action or (lambda event: None)
 
     @app.middleware("http")
     async def headers(request: Request, call_next):
@@ -136,7 +138,7 @@ def create_app(store: Store, on_action: Callable[[], None] | None = None, poll_s
         reviewer, job_id = acting(request, job_id)
         event = run(actions.approve, store, reviewer, job_id, str(body.get("cut_sha256", "")),
                     str(body.get("comment", "")))
-        acted()
+        acted(event)
         return event.model_dump(mode="json")
 
     @app.post("/api/jobs/{job_id}/reject", status_code=201)
@@ -151,14 +153,14 @@ def create_app(store: Store, on_action: Callable[[], None] | None = None, poll_s
         reviewer, job_id = acting(request, job_id)
         event = run(actions.edit_shot, store, reviewer, job_id, shot_id,
                     {k: v for k, v in body.items() if k != "shot_id"})
-        acted()
+        acted(event)
         return event.model_dump(mode="json")
 
     @app.post("/api/jobs/{job_id}/versions/{event_id}/restore", status_code=201)
     def post_restore(job_id: str, event_id: str, request: Request):
         reviewer, job_id = acting(request, job_id)
         event = run(actions.restore, store, reviewer, job_id, event_id)
-        acted()
+        acted(event)
         return event.model_dump(mode="json")
 
     def media(request: Request, key: str, media_type: str):

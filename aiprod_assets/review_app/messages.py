@@ -7,9 +7,11 @@ from collections.abc import Callable
 
 from aiprod_assets.layout import Store
 from aiprod_assets.review import actions
+from aiprod_assets.review.records import ReviewEvent
 
 
-async def handle_message(store: Store, job_id: str, message: dict, who: Callable, acted: Callable[[], None]) -> dict | None:
+async def handle_message(store: Store, job_id: str, message: dict, who: Callable,
+                         acted: Callable[[ReviewEvent], None]) -> dict | None:
     kind = message.get("type") if isinstance(message, dict) else None
     if kind == "ping":
         return {"channel": "reply", "kind": "pong", "sent": message.get("sent")}
@@ -22,9 +24,9 @@ async def handle_message(store: Store, job_id: str, message: dict, who: Callable
             await asyncio.to_thread(actions.comment, store, reviewer, job_id, str(message.get("shot_id", "")),
                                     float(message.get("timecode_sec", 0)), str(message.get("text", "")))
         elif kind == "approve":
-            await asyncio.to_thread(actions.approve, store, reviewer, job_id, str(message.get("cut_sha256", "")),
-                                    str(message.get("comment", "")))
-            acted()
+            event = await asyncio.to_thread(actions.approve, store, reviewer, job_id,
+                                            str(message.get("cut_sha256", "")), str(message.get("comment", "")))
+            acted(event)
         elif kind == "reject":
             await asyncio.to_thread(actions.reject, store, reviewer, job_id, str(message.get("cut_sha256", "")),
                                     [str(r) for r in message.get("reasons", [])],
