@@ -95,6 +95,7 @@ def run(brief_file: Path, force: bool) -> None:
         failure_lines,
         job_summary,
     )
+    from aiprod_assets.cli.shot_ahead import render_shot_ahead
     from aiprod_assets.intake.submission import accept
     from aiprod_assets.layout import accepted_brief_key, artefact_key, job_folder
 
@@ -107,6 +108,7 @@ def run(brief_file: Path, force: bool) -> None:
         click.echo(f"job {job_id}: delivered, and nothing changed since (brief, code, settings, cut, review): "
                    f"nothing to make; `aiprod run --force` runs the graph again")
         return
+    render_shot_ahead(env.store, job_id)  # a job resumed: its first missing shot, while Dagster loads
     env.ensure_partition(job_id)
     click.echo(f"job {job_id}: store {env.location}")
     result = execute_with_progress(env.job, env.instance, job_id)

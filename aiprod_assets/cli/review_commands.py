@@ -94,7 +94,7 @@ def comment(job_id: str, text: str, shot_id: str, at_sec: float, name: str) -> N
 @click.option("--duration", "duration_sec", type=float, default=None)
 def edit_shot(job_id: str, shot_id: str, name: str, **fields) -> None:
     """Edit one shot: a new version of the shot list; only that shot renders again, then a new cut."""
-    from aiprod_assets.cli.edit_ahead import render_edited_shot_ahead
+    from aiprod_assets.cli.shot_ahead import render_shot_ahead
     from aiprod_assets.review.actions import edit_shot as edit
 
     # The device worker (cli/main.py) imports torch meanwhile on another core.
@@ -102,7 +102,7 @@ def edit_shot(job_id: str, shot_id: str, name: str, **fields) -> None:
     event = _act(edit, env.store, reviewer, job_id, shot_id, {k: v for k, v in fields.items() if v is not None})
     for change in event.changes:
         click.echo(f"{shot_id}.{change.field}: {change.before!r} -> {change.after!r}")
-    render_edited_shot_ahead(env.store, job_id, shot_id)
+    render_shot_ahead(env.store, job_id, shot_id)
     _then_run(env)
 
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import dagster as dg
 
-from aiprod_assets.cli.edit_ahead import render_edited_shot_ahead
 from aiprod_assets.cli.progress import execute_with_progress
+from aiprod_assets.cli.shot_ahead import render_shot_ahead
 from aiprod_assets.paths import dagster_home
 from aiprod_assets.review.records import ReviewEvent
 from sensors.approval_sensor import approval_sensor
@@ -64,11 +64,11 @@ class LocalRunner:
         self._wake.set()
 
     def _render_edit_ahead(self) -> None:
-        """The shot just edited, asked of the device worker before the tick's run starts (cli/edit_ahead.py)."""
+        """The shot just edited, asked of the device worker before the tick's run starts (cli/shot_ahead.py)."""
         edited, self._edited = self._edited, None
         if edited is not None:
             try:
-                render_edited_shot_ahead(self.env.store, *edited)
+                render_shot_ahead(self.env.store, *edited)
             except Exception as err:  # only a head start: the run renders the shot when it asks
                 self.say(f"rendering {edited[1]} ahead failed: {type(err).__name__}: {err}")
 
