@@ -2,6 +2,7 @@
 measurements), dropped for any other, stopped by any other, and never in the way of a describe or a close."""
 
 import threading
+import time
 
 import pytest
 
@@ -105,7 +106,13 @@ def test_closing_the_worker_mid_render_ahead_leaves_nothing_behind(tmp_path, mon
     monkeypatch.setenv("TMPDIR", str(folder))
     worker = DeviceWorker.start()
     worker.describe("cpu", 0)
+    worker.render("job-a", make_shot(frames=15), PROFILE, tmp_path / "c.mp4", "cpu", 0)
+    assert not list(folder.iterdir())  # a worker that renders nothing ahead makes no folder for it
     worker.render_ahead("job-a", make_shot(frames=1800), PROFILE, "cpu", 0)
+    deadline = time.monotonic() + 60
+    while not list(folder.glob("aiprod-ahead-*/*.mp4")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(folder.glob("aiprod-ahead-*/*.mp4"))  # the render ahead is under way
     worker.close()
     assert worker.process.returncode == 0
     assert not list(folder.iterdir())

@@ -14,18 +14,17 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, NamedTuple
 
 _warm: DeviceWorker | None = None
+_serving = None  # in the worker: its RenderAhead, whose folder goes when the worker is stopped
 
 
 class DeviceWorkerGone(RuntimeError):
@@ -153,7 +152,8 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(0)  # the parent died before the signal was asked for
 
 
-def serve(connection: Connection, ahead_folder: Path) -> None:
+def serve(connection: Connection) -> None:
+    global _serving
     from aiprod_assets.contracts import RenderProfile, Shot
     from aiprod_assets.media.arenas import fewer_malloc_arenas, return_free_memory
     from aiprod_assets.rendering.previz.device_work import DeviceWork
@@ -162,7 +162,7 @@ def serve(connection: Connection, ahead_folder: Path) -> None:
     fewer_malloc_arenas()  # the frames are made here now
 
     work = DeviceWork()
-    ahead = RenderAhead(work, connection, ahead_folder)
+    ahead = _serving = RenderAhead(work, connection)
     message = None  # a request that came while a shot rendered ahead
     while True:
         if message is None:
@@ -200,14 +200,14 @@ if __name__ == "__main__":
     _die_with_parent(int(sys.argv[2]))
     # Ctrl-C reaches the whole process group: the parent decides, and the worker goes when it does.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    ahead_folder = Path(tempfile.mkdtemp(prefix="aiprod-ahead-"))
 
     def _stop(*_) -> None:  # asked to stop (DeviceWorker.close), or its parent went: no render is owed
-        shutil.rmtree(ahead_folder, ignore_errors=True)
+        if _serving is not None:
+            _serving.close()
         os._exit(0)
 
     signal.signal(signal.SIGTERM, _stop)
     try:
-        serve(Connection(int(sys.argv[1])), ahead_folder)
+        serve(Connection(int(sys.argv[1])))
     finally:
         _stop()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -44,9 +45,21 @@ class _Finished:
 class RenderAhead:
     """The worker's side: at most one render made ahead, kept until a request takes it or another comes."""
 
-    def __init__(self, work, connection: Connection, folder: Path):
-        self.work, self.connection, self.folder = work, connection, folder
+    def __init__(self, work, connection: Connection):
+        self.work, self.connection = work, connection
         self.finished: _Finished | None = None
+        self._folder: Path | None = None  # made by the first render ahead: most workers never make one
+
+    @property
+    def folder(self) -> Path:
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="aiprod-ahead-"))
+        return self._folder
+
+    def close(self) -> None:
+        """Remove the folder of renders made ahead, with anything in it."""
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
 
     def render(self, ahead_args: tuple) -> tuple | None:
         """Render what ``ahead_args`` (a render request's arguments, less its path) describes; return the
