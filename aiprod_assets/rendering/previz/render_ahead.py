@@ -1,13 +1,13 @@
 """A shot rendered before it is asked for, in the device worker.
 
 A CLI command that will render spends its first seconds loading Dagster, its instance and the code location;
-the device worker has torch by then and idles. A command that knows which shot its run will render first (an
-edit: the shot just edited) asks the worker to render it ahead. Nothing is assumed about what the run then
-asks: a render request is served from the render made ahead only when it asks for exactly that render (the
-same job, shot, profile, device setting, previews and measurements), and then the clip is moved where the
-request says, the previews it made are sent, and its seconds are the render's own. Any other request stops
-the render ahead at the next frame and is served as ever, so a wrong guess costs only the frames drawn
-before the request came.
+the device worker has torch by then and idles. A command that knows which shot its run will render first (the
+shot just edited, or the first one a resumed job lacks: cli/shot_ahead.py) asks the worker to render it
+ahead. Nothing is assumed about what the run then asks: a render request is served from the render made
+ahead only when it asks for exactly that render (the same job, shot, profile, device setting, previews and
+measurements), and then the clip is moved where the request says, the previews it made are sent, and its
+seconds are the render's own. Any other request stops the render ahead at the next frame and is served as
+ever, so a wrong guess costs only the frames drawn before the request came.
 """
 
 from __future__ import annotations
