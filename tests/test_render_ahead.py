@@ -1,6 +1,9 @@
 """A shot rendered ahead in the device worker: served to the request that asks for exactly it (clip, previews,
 measurements), dropped for any other, stopped by any other, and never in the way of a describe or a close."""
 
+import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -126,3 +129,24 @@ def test_a_render_given_up_part_way_leaves_no_drawer_behind(tmp_path):
         render_previz_clip("job-a", make_shot(frames=60), PROFILE, tmp_path / "c.mp4", resolve_device("cpu"),
                            on_frame=give_up)
     assert not [t for t in threading.enumerate() if t.name.startswith("previz-") and t.is_alive()]
+
+
+def test_a_worker_that_renders_ahead_removes_the_folders_of_workers_that_are_gone(tmp_path, monkeypatch):
+    folder = tmp_path / "worker-tmp"
+    folder.mkdir()
+    monkeypatch.setenv("TMPDIR", str(folder))
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a worker killed with its command: its pid is free, its folder and partial clip left
+    stale = folder / f"aiprod-ahead-{gone.pid}-x1y2"
+    stale.mkdir()
+    (stale / "s01-01.mp4").write_bytes(b"part of a clip")
+    living = folder / f"aiprod-ahead-{os.getpid()}-z3"  # a worker still running (this process stands for it)
+    living.mkdir()
+    worker = DeviceWorker.start()
+    try:
+        shot = make_shot(frames=15)
+        worker.render_ahead("job-a", shot, PROFILE, "cpu", 0)
+        assert worker.render("job-a", shot, PROFILE, tmp_path / "c.mp4", "cpu", 0).rendered_ahead
+    finally:
+        worker.close()
+    assert not stale.exists() and living.exists()

@@ -188,7 +188,7 @@ class ClipRenderer:
         for note in result.notes:
             self.on_progress(f"shot {shot.shot_id}: conformed {rendered.backend} output: {note}")
         if result.rendered_ahead:
-            self.on_progress(f"shot {shot.shot_id}: rendered ahead, while the command that started this run loaded")
+            self.on_progress(f"shot {shot.shot_id}: rendered ahead, before this run asked for it")
         cost = self.render_cost(rendered.backend, result)
         record = ClipRecord(
             shot_id=shot.shot_id, uri=uri, sha256=file_sha256(out), spec_hash=spec_hash,

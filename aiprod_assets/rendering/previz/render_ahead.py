@@ -12,6 +12,7 @@ ever, so a wrong guess costs only the frames drawn before the request came.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -21,6 +22,23 @@ from pathlib import Path
 from typing import Any
 
 from aiprod_assets.contracts import RenderProfile, Shot
+
+_FOLDER_PREFIX = "aiprod-ahead-"
+
+
+def _remove_stale_folders(temp: Path) -> None:
+    """Folders of workers that are gone: a command killed with kill -9 takes its worker with it (SIGKILL),
+    before the worker can remove its own. Each folder is named after its worker's pid."""
+    for folder in temp.glob(f"{_FOLDER_PREFIX}*-*"):
+        pid = folder.name[len(_FOLDER_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:
+            pass  # another user's worker, alive
 
 
 class Abandoned(Exception):
@@ -53,7 +71,8 @@ class RenderAhead:
     @property
     def folder(self) -> Path:
         if self._folder is None:
-            self._folder = Path(tempfile.mkdtemp(prefix="aiprod-ahead-"))
+            _remove_stale_folders(Path(tempfile.gettempdir()))
+            self._folder = Path(tempfile.mkdtemp(prefix=f"{_FOLDER_PREFIX}{os.getpid()}-"))
         return self._folder
 
     def close(self) -> None:
