@@ -24,8 +24,8 @@ from aiprod_assets.qa.frame_stats import FrameStats
 from aiprod_assets.qa.scan import MediaScan, PictureMeter, VideoScan, scan
 from aiprod_assets.qa.semantic import ClipPictures, PictureCollector
 
-# What a decode's scan measures of the pictures themselves; the demux gives the rest of a VideoScan.
 T = TypeVar("T")
+# What a decode's scan measures of the pictures themselves; the demux gives the rest of a VideoScan.
 _PER_PICTURE = ("start_sec", "luma_means", "frame_changes", "decoded_frames", "luma_legal_share", "flash")
 
 

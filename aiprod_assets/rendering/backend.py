@@ -46,7 +46,7 @@ class RenderResult:
     notes: tuple[str, ...] = ()
     # What QA measures of the clip's pictures, measured as it was encoded (qa/as_encoded.py); None where not.
     encoded: EncodedPictures | None = None
-    # Rendered before the run asked for it, while the command that started the run loaded (render_ahead.py).
+    # Rendered before the run asked for it, while the run was still starting (previz/render_ahead.py).
     rendered_ahead: bool = False
 
 

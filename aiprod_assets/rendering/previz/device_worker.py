@@ -37,6 +37,13 @@ class WorkerRender(NamedTuple):
     rendered_ahead: bool  # served from a render started before it was asked for (render_ahead)
 
 
+def _render_args(job_id: str, shot, profile, out_path, setting: str, threads: int, every: int,
+                 measure: bool) -> tuple:
+    # The shot and profile cross as their JSON, validated on the other side, as every model is stored.
+    return (job_id, shot.model_dump_json(), profile.model_dump_json(), str(out_path), setting, threads, every,
+            measure)
+
+
 class DeviceWorker:
     def __init__(self, process: subprocess.Popen, connection: Connection):
         self.process, self.connection = process, connection
@@ -72,8 +79,7 @@ class DeviceWorker:
                     except Exception as err:  # kept until the reply: the worker is still sending
                         preview_failure = err
             except (EOFError, OSError) as err:
-                self.connection.close()
-                raise DeviceWorkerGone(f"the device worker (pid {self.process.pid}) died: {err}") from err
+                raise self._gone(err) from err
             if reply[0] == "error":
                 raise reply[1]
             if preview_failure is not None:
@@ -92,10 +98,9 @@ class DeviceWorker:
         whether it was rendered ahead); ``on_frame`` sees the frames it asks for (its ``every``); ``on_turn``
         is called as the request has the worker (one is served at a time, in no set order)."""
         every = getattr(on_frame, "every", 1) if on_frame is not None else 0
-        # The shot and profile cross as their JSON, validated on the other side, as every model is stored.
-        return WorkerRender(*self._call("render", job_id, shot.model_dump_json(), profile.model_dump_json(),
-                                        str(out_path), setting, threads, every, measure, on_preview=on_frame,
-                                        on_turn=on_turn))
+        return WorkerRender(*self._call("render", *_render_args(job_id, shot, profile, out_path, setting, threads,
+                                                                every, measure),
+                                        on_preview=on_frame, on_turn=on_turn))
 
     def render_ahead(self, job_id: str, shot, profile, setting: str, threads: int, every: int = 0,
                      measure: bool = False) -> None:
@@ -104,11 +109,15 @@ class DeviceWorker:
         (render_ahead.py). Any other request stops it."""
         with self._one_at_a_time:
             try:
-                self.connection.send(("ahead", (job_id, shot.model_dump_json(), profile.model_dump_json(), setting,
-                                                threads, every, measure)))
+                # A render request's arguments, with no path yet: the request will name it.
+                self.connection.send(("ahead", _render_args(job_id, shot, profile, "", setting, threads, every,
+                                                            measure)))
             except OSError as err:
-                self.connection.close()
-                raise DeviceWorkerGone(f"the device worker (pid {self.process.pid}) died: {err}") from err
+                raise self._gone(err) from err
+
+    def _gone(self, err: BaseException) -> DeviceWorkerGone:
+        self.connection.close()
+        return DeviceWorkerGone(f"the device worker (pid {self.process.pid}) died: {err}")
 
     def close(self) -> None:
         """Stop the worker; no request is in flight (calls wait for their reply), so nothing is lost, and a

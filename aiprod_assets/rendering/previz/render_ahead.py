@@ -46,9 +46,9 @@ class Abandoned(Exception):
 
 
 def request_key(render_args: tuple) -> tuple:
-    """A render request's arguments without the path it writes to: what a render ahead is matched on."""
-    job_id, shot_json, profile_json, _out_path, setting, threads, every, measure = render_args
-    return job_id, shot_json, profile_json, setting, threads, every, measure
+    """A render request's arguments without the path it writes to (the fourth): what a render ahead is matched
+    on."""
+    return render_args[:3] + render_args[4:]
 
 
 @dataclass
@@ -81,11 +81,11 @@ class RenderAhead:
             shutil.rmtree(self._folder, ignore_errors=True)
 
     def render(self, ahead_args: tuple) -> tuple | None:
-        """Render what ``ahead_args`` (a render request's arguments, less its path) describes; return the
+        """Render what ``ahead_args`` (a render request's arguments, with no path) describes; return the
         request that came meanwhile, if one did, for the worker to serve next."""
         self.discard()
-        key = tuple(ahead_args)
-        job_id, shot_json, profile_json, setting, threads, every, measure = key
+        key = request_key(ahead_args)
+        job_id, shot_json, profile_json, _no_path, setting, threads, every, measure = ahead_args
         shot = Shot.model_validate_json(shot_json)
         path = self.folder / f"{shot.shot_id}.mp4"
         previews: list = []
