@@ -53,7 +53,7 @@ class EncodedPictureMeter:
         self.frames = frames
         self.video = _unmeasured_video()
         self.meter = PictureMeter(self.video, keep_frames=True)
-        self.collector = PictureCollector(frames)
+        self.collector = PictureCollector(frames, bare=True)  # pictures copied out of the encoder (media/recon.py)
         self.queue: queue.Queue[av.VideoFrame | None] = queue.Queue(maxsize=8)
         self.failure: BaseException | None = None
         self.thread = threading.Thread(target=self._measure, name="encoded-picture-meter", daemon=True)

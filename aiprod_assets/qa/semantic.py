@@ -62,10 +62,10 @@ def hex_palette_lab(palette: list[str]) -> np.ndarray:
 THUMB_WIDTH = 320  # the contact sheet's picture of each shot
 
 
-def sheet_picture(frame: av.VideoFrame, width: int = THUMB_WIDTH) -> np.ndarray:
-    """A frame as the contact sheet shows it: RGB, ``width`` wide, even height."""
+def sheet_picture(frame: av.VideoFrame, width: int = THUMB_WIDTH, bare: bool = False) -> np.ndarray:
+    """A frame as the contact sheet shows it: RGB, ``width`` wide, even height (``bare`` as for rgb_picture)."""
     height = round(width * frame.height / frame.width / 2) * 2
-    return rgb_picture(frame, width, height)
+    return rgb_picture(frame, width, height, bare)
 
 
 @dataclass
@@ -88,9 +88,10 @@ class ClipPictures:
 
 class PictureCollector:
     """The sampled pictures and per-frame means of a clip, fed one decoded frame at a time (so the technical
-    scan's decode can feed it too)."""
+    scan's decode can feed it too, or the encoder's reconstructed pictures: ``bare``, see rgb_picture)."""
 
-    def __init__(self, total_frames: int, samples: int = MOTION_SAMPLES):
+    def __init__(self, total_frames: int, samples: int = MOTION_SAMPLES, bare: bool = False):
+        self.bare = bare
         self.every = max(1, total_frames // samples)
         self.middle_index = total_frames // 2
         self.small: list[np.ndarray] = []
@@ -100,9 +101,9 @@ class PictureCollector:
     def add(self, frame: av.VideoFrame) -> None:
         index = len(self.means)
         if index % self.every == 0:
-            self.small.append(rgb_picture(frame, ANALYSIS_WIDTH, ANALYSIS_HEIGHT))
+            self.small.append(rgb_picture(frame, ANALYSIS_WIDTH, ANALYSIS_HEIGHT, self.bare))
         if index == self.middle_index:
-            self.middle = sheet_picture(frame)
+            self.middle = sheet_picture(frame, bare=self.bare)
         # Every frame's brightness from a sample of its planes: scaling each whole frame cost more than its decode.
         self.means.append(mean_rgb(frame))
 
