@@ -163,24 +163,23 @@ def main() -> None:
         timed_run(warm_up, home)
         for n, duration in enumerate(durations):
             pairs = [timed_pair(home, duration, k) for k in range(max(1, args.rounds) if n == 0 else 1)]
-            median = sorted(pairs, key=lambda pair: pair.ratio)[len(pairs) // 2]
-            brief, brief_path, render, each, render_cpu, job = (
-                median.brief, median.brief_path, median.render, median.each, median.render_cpu, median.job)
-            rows.append((duration, render, job))
+            pair = sorted(pairs, key=lambda p: p.ratio)[len(pairs) // 2]  # the median round
+            rows.append((duration, pair))
             if len(pairs) > 1:
                 print(f"{duration} s job, {len(pairs)} rounds, whole job / plain render: "
                       + ", ".join(f"{p.job.seconds:.1f} / {p.render:.1f} s = {p.ratio:.2f}x" for p in pairs)
                       + "; the median round:")
             if n == 0:
+                brief, brief_path, each, job = pair.brief, pair.brief_path, pair.each, pair.job
                 noop = timed_run(brief_path, home)
                 steps, in_run = step_seconds(home, brief["job_id"])
-                print(f"{duration} s job: whole job {job.seconds:.1f} s / plain render + encode {render:.1f} s = "
-                      f"{job.seconds / render:.2f}x (target <= {TARGETS['ratio']})")
+                print(f"{duration} s job: whole job {job.seconds:.1f} s / plain render + encode {pair.render:.1f} s = "
+                      f"{pair.ratio:.2f}x (target <= {TARGETS['ratio']})")
                 # What the machine allows: the job's CPU seconds spread over every core, the fewest seconds its
                 # work can take here, against the same render. The render's own share is measured alone.
-                print(f"  its CPU: {job.cpu_sec:.1f} s (the render's {render_cpu:.1f} s, {job.cpu_sec - render_cpu:.1f} s "
+                print(f"  its CPU: {job.cpu_sec:.1f} s (the render's {pair.render_cpu:.1f} s, {job.cpu_sec - pair.render_cpu:.1f} s "
                       f"beside it) on {CORES} cores: at best {job.cpu_sec / CORES:.1f} s = "
-                      f"{job.cpu_sec / CORES / render:.2f}x")
+                      f"{job.cpu_sec / CORES / pair.render:.2f}x")
                 print(f"no-op re-run: {noop.seconds:.2f} s, process start included (target <= {TARGETS['noop']:g} s)"
                       + ("" if "nothing to make" in noop.out else "  [the graph ran]"))
                 print(f"final_cut step: {steps['final_cut']:.2f} s (target <= {TARGETS['final_cut']})")
@@ -206,9 +205,10 @@ def main() -> None:
                       f"{warm.cpu_sec / CORES:.1f} s on {CORES} cores")
     print(f"\n{'duration':>9} {'render s':>9} {'job s':>8} {'ratio':>6} {'at best':>8} {'job s per output s':>19} "
           f"{'peak RSS':>9}")
-    for duration, render, job in rows:
-        print(f"{duration:>8}s {render:>9.1f} {job.seconds:>8.1f} {job.seconds / render:>6.2f} "
-              f"{job.cpu_sec / CORES / render:>8.2f} {job.seconds / duration:>19.2f} {job.rss_mb:>7.0f}MB")
+    for duration, pair in rows:
+        job = pair.job
+        print(f"{duration:>8}s {pair.render:>9.1f} {job.seconds:>8.1f} {pair.ratio:>6.2f} "
+              f"{job.cpu_sec / CORES / pair.render:>8.2f} {job.seconds / duration:>19.2f} {job.rss_mb:>7.0f}MB")
     print("(at best: the job's CPU seconds over every core, against the same render)")
 
 if __name__ == "__main__":

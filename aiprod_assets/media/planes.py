@@ -44,9 +44,9 @@ def rgb_picture(frame: av.VideoFrame, width: int, height: int, bare: bool = Fals
     differ by up to 3 levels), which an encoder's reconstructed picture does not carry (media/recon.py): a
     copy of the planes converts the same either way. A ``bare`` frame, one that carries nothing else (the
     reconstructed pictures), is scaled as it is: the copy costs six times the scaling."""
-    if bare:
-        return frame.reformat(width=width, height=height, format="rgb24").to_ndarray()
-    bare = av.VideoFrame.from_ndarray(frame.to_ndarray(), format=frame.format.name)
-    bare.colorspace, bare.color_range = frame.colorspace, frame.color_range
-    bare.color_primaries, bare.color_trc = frame.color_primaries, frame.color_trc
-    return bare.reformat(width=width, height=height, format="rgb24").to_ndarray()
+    if not bare:
+        copy = av.VideoFrame.from_ndarray(frame.to_ndarray(), format=frame.format.name)
+        copy.colorspace, copy.color_range = frame.colorspace, frame.color_range
+        copy.color_primaries, copy.color_trc = frame.color_primaries, frame.color_trc
+        frame = copy
+    return frame.reformat(width=width, height=height, format="rgb24").to_ndarray()
