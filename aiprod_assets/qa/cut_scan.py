@@ -17,6 +17,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from aiprod_assets.media.decode import open_for_packets
 from aiprod_assets.media.planes import plane
 from aiprod_assets.qa.broadcast import FlashMeter, flash_windows
 from aiprod_assets.qa.cuts import thumbnail
@@ -45,7 +46,7 @@ class ComposedCut:
 
 
 def _digests_in_order(path: Path) -> list[bytes]:
-    with av.open(str(path)) as container:
+    with open_for_packets(path) as container:
         stream = container.streams.video[0]
         packets = [(p.pts, packet_digest(p)) for p in container.demux(stream) if p.size]
     return [digest for _, digest in sorted(packets)]

@@ -46,11 +46,13 @@ def verify_clip(request: RenderRequest) -> None:
     """A backend's output is taken only if it demuxes with the shot's duration within a frame."""
     import av
 
+    from aiprod_assets.media.decode import open_for_packets
+
     path = Path(request.out_path)
     if not path.is_file() or path.stat().st_size == 0:
         raise RetryableRenderError(f"{request.shot.shot_id}: backend wrote no file")
     try:
-        with av.open(str(path)) as container:
+        with open_for_packets(path) as container:
             stream = container.streams.video[0]
             frames = sum(1 for packet in container.demux(stream) if packet.size)
     except (av.FFmpegError, IndexError) as err:

@@ -21,6 +21,7 @@ import av
 import numpy as np
 
 from aiprod_assets.contracts import RenderProfile, Shot
+from aiprod_assets.media.decode import open_for_packets
 from aiprod_assets.media.encode import AUDIO_BITRATE, AUDIO_FRAME_SAMPLES, ClipWriter
 from aiprod_assets.qa.cut_scan import Span
 from aiprod_assets.rendering.transitions import fade_into
@@ -83,7 +84,7 @@ class _CutMuxer:
 
     def copy(self, path: Path, from_frame: int, frames: int) -> None:
         """The clip's packets from the keyframe at ``from_frame`` (``frames`` of them) at the cut's end."""
-        with av.open(str(path)) as source:
+        with open_for_packets(path) as source:
             stream = source.streams.video[0]
             if stream.codec_context.name != "h264" or bytes(stream.codec_context.extradata or b"") != self.extradata:
                 raise CannotCopy(f"{path.name}: other encoder parameters than the first clip")
@@ -132,7 +133,7 @@ def smart_assemble(clips: list[tuple[Shot, Path]], profile: RenderProfile, out_p
                    workdir: Path | None = None) -> list[Span] | None:
     """Write the cut by copying; the parts it was copied from, in order (the crossfades' own encodes are left
     in ``workdir``, so the cut's QA can read them), or None where the clips cannot be copied."""
-    with av.open(str(clips[0][1])) as first:
+    with open_for_packets(clips[0][1]) as first:
         muxer = _CutMuxer(out_path, first.streams.video[0], profile, title, comment, audio)
     try:
         with tempfile.TemporaryDirectory(prefix="aiprod-cut-") as tmp:
@@ -143,7 +144,7 @@ def smart_assemble(clips: list[tuple[Shot, Path]], profile: RenderProfile, out_p
                 fade = fade_into(shot, profile, first=n == 0)
                 start = 0
                 if fade:
-                    with av.open(str(path)) as source:
+                    with open_for_packets(path) as source:
                         stream = source.streams.video[0]
                         keyframes = _keyframe_indices(stream, source.demux(stream))
                     start = min([k for k in keyframes if fade <= k < frames], default=frames)
