@@ -71,6 +71,11 @@ class ArtifactStore(dg.ConfigurableResource, ABC):
         path.write_bytes(self.get_bytes(key))
         return path
 
+    def stored_file(self, key: str) -> Path | None:
+        """The stored object itself as a file on this disk, which another process may read; None where the
+        store keeps its objects elsewhere."""
+        return None
+
 
 class LocalArtifactStore(ArtifactStore):
     """A folder on this machine; writes go to a temp file in the same folder, then rename."""
@@ -159,4 +164,7 @@ class LocalArtifactStore(ArtifactStore):
 
     def local_copy(self, key: str, folder: Path) -> Path:
         # Already on this disk: readers get the stored file itself, which writes only ever replace.
+        return self._path(key)
+
+    def stored_file(self, key: str) -> Path | None:
         return self._path(key)

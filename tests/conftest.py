@@ -19,3 +19,15 @@ def instance():
 @pytest.fixture
 def lighthouse_raw() -> bytes:
     return (EXAMPLES / "lighthouse-keeper.json").read_bytes()
+
+
+@pytest.fixture
+def worker(tmp_path, monkeypatch):
+    """A device worker whose temporary folder (where it keeps what it makes ahead) is tmp_path/worker-tmp."""
+    from aiprod_assets.rendering.previz.device_worker import DeviceWorker
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "worker-tmp"))
+    (tmp_path / "worker-tmp").mkdir()
+    started = DeviceWorker.start()
+    yield started
+    started.close()

@@ -59,6 +59,10 @@ def test_run_goes_through_the_final_cut_then_status_reports_it(home):
                                                   "contact_sheet.png", "clips", "delivery_manifest.json",
                                                   "qa_report.html"}
     assert "prompt adherence: not judged (no vision judge configured)" in done.stdout
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home / ".aiprod" / "dagster"))) as instance:
+        cut = instance.get_latest_materialization_event(dg.AssetKey("final_cut")).asset_materialization
+    # The device worker made the cut while the last clip was judged (rendering/final_cut_ahead.py).
+    assert cut.metadata["made_ahead"].value is True and cut.metadata["stream_copied"].value is True
     status = aiprod(home, "status", job_id)
     assert status.returncode == 0, status.stderr
     assert "delivery_manifest     materialized" in status.stdout and "SUCCESS" in status.stdout

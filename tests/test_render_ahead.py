@@ -20,15 +20,6 @@ from tests.support.shots import make_shot
 PROFILE = render_profile("360p")
 
 
-@pytest.fixture
-def worker(tmp_path, monkeypatch):
-    monkeypatch.setenv("TMPDIR", str(tmp_path / "worker-tmp"))  # where the worker keeps its renders made ahead
-    (tmp_path / "worker-tmp").mkdir()
-    started = DeviceWorker.start()
-    yield started
-    started.close()
-
-
 def _previews(every: int):
     seen = []
 

@@ -29,6 +29,7 @@ from aiprod_assets.rendering.clips import ClipRenderer
 from aiprod_assets.rendering.contact_sheet import store_contact_sheet
 from aiprod_assets.rendering.device import device_description, device_type
 from aiprod_assets.rendering.final_cut import make_final_cut
+from aiprod_assets.rendering.final_cut_ahead import cut_ahead_asker, made_ahead
 from aiprod_assets.rendering.retry import BackendsExhausted
 from aiprod_assets.review.events import read_events
 from aiprod_assets.review.live import LiveFeed
@@ -69,7 +70,8 @@ def rendered_clips(context: dg.AssetExecutionContext, shot_list: ShotList, cost_
         live=LiveFeed(store, job_id), concurrency=shots_at_once(chain[0], policy.provider_concurrency),
         judge=lambda shot, path, encoded: judge_shot(
             path, shot, shot_list.profile, policy.semantic_threshold,
-            measure=lambda clip, expect, frames: cached_qa(store, clip, expect, frames, encoded)))
+            measure=lambda clip, expect, frames: cached_qa(store, clip, expect, frames, encoded)),
+        on_stored=cut_ahead_asker(store, job_id, shot_list, choose_encoder(device_type(gpu)), context.log.info))
     try:
         clips = renderer.render_all()
     except BackendsExhausted as err:
@@ -114,11 +116,14 @@ def final_cut(context: dg.AssetExecutionContext, rendered_clips: RenderedClips, 
               production_manifest: ProductionManifest, store: ArtifactStore, gpu: TorchDevice):
     """The clips joined in shot order into one MP4 to the job's render profile, with crossfades where asked."""
     made = make_final_cut(store, context.partition_key, shot_list, rendered_clips.clips,
-                          title=production_manifest.title, encoder=choose_encoder(device_type(gpu)))
+                          title=production_manifest.title, encoder=choose_encoder(device_type(gpu)),
+                          made_ahead=made_ahead(context.log.warning))
     value = made.value
     if not made.reused:
         context.log.info("final cut joined at the bitstream level, crossfades alone encoded" if made.copied else
                          "final cut encoded whole: the clips could not be joined at the bitstream level")
+        if made.made_ahead:
+            context.log.info("final cut made ahead by the device worker, while the last clips were judged")
         context.log.info(f"final cut QA {made.qa_how}")
     if made.reused:
         context.log.info(f"final cut reused: made from the same clips, profile and title ({value.inputs_digest[:12]})")
@@ -127,7 +132,7 @@ def final_cut(context: dg.AssetExecutionContext, rendered_clips: RenderedClips, 
     yield dg.Output(value, data_version=dg.DataVersion(value.sha256[:16]), metadata=readable_metadata({
         "duration_sec": value.duration_sec, "shots": len(value.shot_ids), "uri": location(value.uri),
         "checks_failed": float(len(failures)), "segments_detected": float(made.segments), "reused": made.reused,
-        "stream_copied": made.copied, "qa_composed": made.qa_composed}))
+        "stream_copied": made.copied, "qa_composed": made.qa_composed, "made_ahead": made.made_ahead}))
     yield dg.AssetCheckResult(
         check_name=FINAL_CUT_TECHNICAL_CHECK, passed=not failures,
         description="; ".join(f"{c.id}: {c.measured} (expected {c.expected})" for c in failures) or "all checks pass",

@@ -82,6 +82,9 @@ class ClipRenderer:
     live: LiveFeed | None = None
     # Shots rendering at once: 1 on the local device; a remote provider's concurrency limit from policy.
     concurrency: int = 1
+    # Each clip as it is stored, before it is judged (the reused ones first): the final cut may be made ahead
+    # once every shot has one (final_cut_ahead.py).
+    on_stored: Callable[[ClipRecord], None] | None = None
 
     def spec_hash_for(self, shot: Shot, backend: RenderBackend) -> str:
         return compute_spec_hash(shot.spec, shot.seed, backend.name, backend.version, self.shot_list.profile)
@@ -199,6 +202,8 @@ class ClipRenderer:
             provider_task_id=result.provider_task_id, seed=shot.seed, source_uri=source_uri)
         self.budget.charge(record.actual_cost_usd)
         self.save_sidecar(record)
+        if self.on_stored is not None:
+            self.on_stored(record)
         return record, out, result.encoded
 
     def save_sidecar(self, record: ClipRecord) -> None:
@@ -250,6 +255,8 @@ class ClipRenderer:
             self.on_progress(f"shot {n}/{total} {shot.shot_id}: reused {record.uri}")
             self._finished(shot, record)
             records[shot.shot_id] = record
+            if self.on_stored is not None:
+                self.on_stored(record)
         with tempfile.TemporaryDirectory(prefix=f"aiprod-{self.job_id}-") as tmp:
             if self.concurrency <= 1:
                 for n, shot in pending:

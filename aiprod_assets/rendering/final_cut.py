@@ -4,6 +4,7 @@ a deliverable of its own (technical checks, and the number of shots a viewer see
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,11 +30,14 @@ from aiprod_assets.rendering.smart_cut import smart_assemble
 from aiprod_assets.rendering.transitions import crossfade_frames
 
 
-def joined_audio(clips: list[tuple[Shot, Path]], profile: RenderProfile) -> np.ndarray:
+def joined_audio(clips: list[tuple[Shot, Path]], profile: RenderProfile,
+                 between_parts: Callable[[], None] | None = None) -> np.ndarray:
     """Each shot's sound cut or padded to its exact frames, end to end, at the profile's loudness."""
     rate = profile.audio_sample_rate
     beds = []
     for shot, path in clips:
+        if between_parts is not None:
+            between_parts()
         expected = shot.spec.frames * rate // profile.fps
         samples = audio_samples(path, rate)[:, :expected]
         beds.append(np.pad(samples, ((0, 0), (0, expected - samples.shape[1]))))
@@ -51,18 +55,21 @@ class Assembly:
 
 
 def assemble(clips: list[tuple[Shot, Path]], profile: RenderProfile, out_path: Path, title: str, comment: str,
-             encoder: str = "libx264", copy: bool = True, workdir: Path | None = None) -> Assembly:
+             encoder: str = "libx264", copy: bool = True, workdir: Path | None = None,
+             between_parts: Callable[[], None] | None = None) -> Assembly:
     """Write the cut: copied (smart render) where the clips allow it, else encoded whole.
 
     A crossfade dissolves from the last frame of the previous shot into the new
     shot over its first frames, so the cut keeps the exact length of its shots.
+    ``between_parts()`` is called before each clip is joined (raising there stops the cut, its file removed).
     """
-    audio = joined_audio(clips, profile)
+    audio = joined_audio(clips, profile, between_parts)
     if copy:
-        spans = smart_assemble(clips, profile, out_path, title, comment, audio, encoder, workdir)
+        spans = smart_assemble(clips, profile, out_path, title, comment, audio, encoder, workdir, between_parts)
         if spans is not None:
             return Assembly(frames=sum(span.frames for span in spans), spans=spans)
-    return Assembly(frames=encode_final_cut(clips, profile, out_path, title, comment, audio, encoder), spans=None)
+    return Assembly(frames=encode_final_cut(clips, profile, out_path, title, comment, audio, encoder, between_parts),
+                    spans=None)
 
 
 def assemble_final_cut(clips: list[tuple[Shot, Path]], profile: RenderProfile, out_path: Path, title: str,
@@ -73,24 +80,71 @@ def assemble_final_cut(clips: list[tuple[Shot, Path]], profile: RenderProfile, o
 
 
 def encode_final_cut(clips: list[tuple[Shot, Path]], profile: RenderProfile, out_path: Path, title: str,
-                     comment: str, audio: np.ndarray, encoder: str) -> int:
+                     comment: str, audio: np.ndarray, encoder: str,
+                     between_parts: Callable[[], None] | None = None) -> int:
     """Every frame decoded and encoded again: for clips that cannot be joined at the bitstream level."""
     written = 0
-    with ClipWriter(out_path, profile, title, comment, audio, encoder=encoder) as writer:
-        previous_last: np.ndarray | None = None
-        for shot, path in clips:
-            fade = crossfade_frames(profile, shot.spec.frames) if shot.transition_in == "crossfade" else 0
-            frame = None
-            for index, frame in enumerate(video_frames(path)):
-                if index >= shot.spec.frames:
-                    break
-                if previous_last is not None and index < fade:
-                    weight = (index + 1) / (fade + 1)
-                    frame = (frame * weight + previous_last * (1 - weight) + 0.5).astype(np.uint8)
-                writer.write_video(frame)
-                written += 1
-            previous_last = frame
+    try:
+        with ClipWriter(out_path, profile, title, comment, audio, encoder=encoder) as writer:
+            previous_last: np.ndarray | None = None
+            for shot, path in clips:
+                if between_parts is not None:
+                    between_parts()
+                fade = crossfade_frames(profile, shot.spec.frames) if shot.transition_in == "crossfade" else 0
+                frame = None
+                for index, frame in enumerate(video_frames(path)):
+                    if index >= shot.spec.frames:
+                        break
+                    if previous_last is not None and index < fade:
+                        weight = (index + 1) / (fade + 1)
+                        frame = (frame * weight + previous_last * (1 - weight) + 0.5).astype(np.uint8)
+                    writer.write_video(frame)
+                    written += 1
+                previous_last = frame
+    except BaseException:
+        out_path.unlink(missing_ok=True)
+        raise
     return written
+
+
+@dataclass(frozen=True)
+class CutRequest:
+    """What a cut is made of: the same request makes the same bytes, wherever it is made (the device worker
+    may make it ahead, previz/cut_ahead.py)."""
+
+    clips: tuple[tuple[Shot, Path, str], ...]  # in shot order: the shot, its clip file, that file's sha256
+    profile: RenderProfile
+    title: str
+    comment: str
+    encoder: str
+
+    @property
+    def key(self) -> str:
+        return digest_of({"clips": [[shot.model_dump(mode="json"), str(path), sha256]
+                                    for shot, path, sha256 in self.clips],
+                          "profile": self.profile.model_dump(mode="json"), "title": self.title,
+                          "comment": self.comment, "encoder": self.encoder})
+
+    def assemble(self, out_path: Path, workdir: Path | None = None,
+                 between_parts: Callable[[], None] | None = None) -> Assembly:
+        return assemble([(shot, path) for shot, path, _ in self.clips], self.profile, out_path, self.title,
+                        self.comment, self.encoder, workdir=workdir, between_parts=between_parts)
+
+
+def cut_request(job_id: str, shot_list: ShotList, clips: list[ClipRecord], paths: dict[str, Path], title: str,
+                encoder: str) -> CutRequest:
+    """The request for the job's cut from its clips (``paths``: each clip's file here, by shot id)."""
+    by_shot = {c.shot_id: c for c in clips}
+    profile = shot_list.profile
+    comment = aiprod_comment(job_id, profile.name, duration=f"{shot_list.total_frames / profile.fps:.3f}",
+                             shots=len(shot_list.shots))
+    return CutRequest(clips=tuple((s, paths[s.shot_id], by_shot[s.shot_id].sha256) for s in shot_list.shots),
+                      profile=profile, title=title, comment=comment, encoder=encoder)
+
+
+# A cut made elsewhere for exactly this request, its file at the path given and its own encodes (the
+# crossfades) in the folder given; None where there is none (the cut is then made here).
+MadeAhead = Callable[[CutRequest, Path, Path], Assembly | None]
 
 
 @dataclass
@@ -102,6 +156,7 @@ class MadeCut:
     copied: bool = False
     qa_composed: bool = False  # the cut's QA composed from its clips' measurements
     qa_how: str = ""  # what was composed, or why the cut was decoded
+    made_ahead: bool = False  # made by the device worker while the run judged the last clips
 
 
 CUT_VERSION = "cut-2"  # bump when assembly changes: every cut is then made again
@@ -128,9 +183,10 @@ def reusable_cut(store: Store, job_id: str, inputs: str) -> FinalCut | None:
 
 
 def make_final_cut(store: Store, job_id: str, shot_list: ShotList, clips: list[ClipRecord], title: str,
-                   encoder: str = "libx264") -> MadeCut:
+                   encoder: str = "libx264", made_ahead: MadeAhead | None = None) -> MadeCut:
     """Assemble the cut from the stored clips, check it, and store it at jobs/<id>/final_cut.mp4; a cut already
-    made from the same clips, profile and title is reused (a no-op re-run does not assemble it again)."""
+    made from the same clips, profile and title is reused (a no-op re-run does not assemble it again), and one
+    made ahead for exactly this request (``made_ahead``) is taken as made."""
     inputs = cut_inputs_digest(job_id, shot_list, clips, title, encoder)
     kept = reusable_cut(store, job_id, inputs)
     if kept is not None:
@@ -139,11 +195,11 @@ def make_final_cut(store: Store, job_id: str, shot_list: ShotList, clips: list[C
     with tempfile.TemporaryDirectory() as tmp:
         by_shot = local_clips(store, job_id, clips, Path(tmp))
         out = Path(tmp) / "final_cut.mp4"
-        made = assemble(
-            [(s, by_shot[s.shot_id]) for s in shot_list.shots], profile, out, title=title,
-            comment=aiprod_comment(job_id, profile.name, duration=f"{shot_list.total_frames / profile.fps:.3f}",
-                                   shots=len(shot_list.shots)),
-            encoder=encoder, workdir=Path(tmp))
+        request = cut_request(job_id, shot_list, clips, by_shot, title, encoder)
+        made = made_ahead(request, out, Path(tmp)) if made_ahead is not None else None
+        ahead = made is not None
+        if made is None:
+            made = request.assemble(out, workdir=Path(tmp))
         judged = judge_cut(out, made.spans, shot_list, set(by_shot.values()),
                            kept_stats=lambda path: cached_frame_stats(store, path))
         uri = store.put_file(final_cut_key(job_id), out)
@@ -152,4 +208,4 @@ def make_final_cut(store: Store, job_id: str, shot_list: ShotList, clips: list[C
                    shot_ids=[s.shot_id for s in shot_list.shots], qa=judged.checks, inputs_digest=inputs,
                    segments_detected=judged.segments, segment_starts=list(judged.starts))
     return MadeCut(value=cut, segments=judged.segments, segment_starts=judged.starts, copied=made.copied,
-                   qa_composed=judged.composed, qa_how=judged.how)
+                   qa_composed=judged.composed, qa_how=judged.how, made_ahead=ahead)

@@ -14,6 +14,7 @@ cut was copied from, from which the cut's QA is composed (qa/cut_scan.py).
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -129,10 +130,11 @@ class _CutMuxer:
 
 
 def smart_assemble(clips: list[tuple[Shot, Path]], profile: RenderProfile, out_path: Path, title: str,
-                   comment: str, audio: np.ndarray, encoder: str = "libx264",
-                   workdir: Path | None = None) -> list[Span] | None:
+                   comment: str, audio: np.ndarray, encoder: str = "libx264", workdir: Path | None = None,
+                   between_parts: Callable[[], None] | None = None) -> list[Span] | None:
     """Write the cut by copying; the parts it was copied from, in order (the crossfades' own encodes are left
-    in ``workdir``, so the cut's QA can read them), or None where the clips cannot be copied."""
+    in ``workdir``, so the cut's QA can read them), or None where the clips cannot be copied.
+    ``between_parts()`` is called before each clip is joined: what it raises stops the cut, its file removed."""
     with open_for_packets(clips[0][1]) as first:
         muxer = _CutMuxer(out_path, first.streams.video[0], profile, title, comment, audio)
     try:
@@ -140,6 +142,8 @@ def smart_assemble(clips: list[tuple[Shot, Path]], profile: RenderProfile, out_p
             folder = workdir or Path(tmp)
             previous_last: np.ndarray | None = None
             for n, (shot, path) in enumerate(clips):
+                if between_parts is not None:
+                    between_parts()
                 frames = shot.spec.frames
                 fade = fade_into(shot, profile, first=n == 0)
                 start = 0
@@ -157,10 +161,12 @@ def smart_assemble(clips: list[tuple[Shot, Path]], profile: RenderProfile, out_p
                     previous_last = _last_frame(path)
             muxer.close()
             return muxer.spans
-    except (CannotCopy, av.FFmpegError, ValueError):
+    except BaseException as err:
         muxer.container.close()
         out_path.unlink(missing_ok=True)
-        return None
+        if isinstance(err, (CannotCopy, av.FFmpegError, ValueError)):
+            return None
+        raise
 
 
 def _encode_fade(out: Path, frames: list[np.ndarray], previous_last: np.ndarray, fade: int,

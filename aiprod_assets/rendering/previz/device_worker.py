@@ -64,27 +64,31 @@ class DeviceWorker:
 
     def _call(self, kind: str, *args, on_preview=None, on_turn=None):
         with self._one_at_a_time:
-            if on_turn is not None:
-                on_turn()
-            preview_failure: BaseException | None = None
-            try:
-                self.connection.send((kind, args))
-                while True:
-                    reply = self.connection.recv()
-                    if reply[0] != "preview":
-                        break
-                    try:
-                        if preview_failure is None:
-                            on_preview(*reply[1:])
-                    except Exception as err:  # kept until the reply: the worker is still sending
-                        preview_failure = err
-            except (EOFError, OSError) as err:
-                raise self._gone(err) from err
-            if reply[0] == "error":
-                raise reply[1]
-            if preview_failure is not None:
-                raise preview_failure  # as a render here fails when its frame callback does
-            return reply[1]
+            return self._exchange(kind, args, on_preview, on_turn)
+
+    def _exchange(self, kind: str, args: tuple, on_preview=None, on_turn=None):
+        """One request and its reply, the worker being this caller's."""
+        if on_turn is not None:
+            on_turn()
+        preview_failure: BaseException | None = None
+        try:
+            self.connection.send((kind, args))
+            while True:
+                reply = self.connection.recv()
+                if reply[0] != "preview":
+                    break
+                try:
+                    if preview_failure is None:
+                        on_preview(*reply[1:])
+                except Exception as err:  # kept until the reply: the worker is still sending
+                    preview_failure = err
+        except (EOFError, OSError) as err:
+            raise self._gone(err) from err
+        if reply[0] == "error":
+            raise reply[1]
+        if preview_failure is not None:
+            raise preview_failure  # as a render here fails when its frame callback does
+        return reply[1]
 
     def describe(self, setting: str, threads: int) -> tuple[str, str]:
         """(the device's name, e.g. "cpu" or "cuda:0"; its description, what a device profile is keyed by)."""
@@ -107,11 +111,30 @@ class DeviceWorker:
         """Start rendering, without waiting, the shot a later ``render`` is expected to ask for with these
         same arguments (``every``: its ``on_frame``'s); that request is then served from it
         (render_ahead.py). Any other request stops it."""
+        # A render request's arguments, with no path yet: the request will name it.
+        self._send("ahead", *_render_args(job_id, shot, profile, "", setting, threads, every, measure))
+
+    def cut_ahead(self, request) -> None:
+        """Start making, without waiting, the final cut a later ``cut`` is expected to ask for with this same
+        request (a final_cut.CutRequest; cut_ahead.py). Any other request stops it before its next clip."""
+        self._send("cut_ahead", request)
+
+    def cut(self, request, out_path: Path, workdir: Path):
+        """The final_cut.Assembly of the cut made ahead for exactly ``request``, its file moved to ``out_path``
+        and its crossfades' encodes into ``workdir``; None where there is none (a cut being made for it is
+        waited for), or where another request has the worker: a render of another job's, which will have
+        stopped any cut made ahead, is not waited for."""
+        if not self._one_at_a_time.acquire(blocking=False):
+            return None
+        try:
+            return self._exchange("cut", (request, str(out_path), str(workdir)))
+        finally:
+            self._one_at_a_time.release()
+
+    def _send(self, kind: str, *args) -> None:
         with self._one_at_a_time:
             try:
-                # A render request's arguments, with no path yet: the request will name it.
-                self.connection.send(("ahead", _render_args(job_id, shot, profile, "", setting, threads, every,
-                                                            measure)))
+                self.connection.send((kind, args))
             except OSError as err:
                 raise self._gone(err) from err
 
@@ -172,7 +195,8 @@ def serve(connection: Connection) -> None:
 
     work = DeviceWork()
     ahead = _serving = RenderAhead(work, connection)
-    message = None  # a request that came while a shot rendered ahead
+    cuts = None  # a final cut made ahead (cut_ahead.py)
+    message = None  # a request that came while a shot rendered ahead, or a cut was made ahead
     while True:
         if message is None:
             try:
@@ -183,9 +207,18 @@ def serve(connection: Connection) -> None:
         if kind == "ahead":  # answered by the render request it anticipates, or by none
             message = ahead.render(args)
             continue
+        if kind in ("cut_ahead", "cut") and cuts is None:  # the final cut's modules, imported when first asked
+            from aiprod_assets.rendering.previz.cut_ahead import CutAhead
+
+            cuts = CutAhead(work, connection, folder=lambda: ahead.folder)
+        if kind == "cut_ahead":  # answered by the final cut's request for it, or by none
+            message = cuts.make(*args)
+            continue
         try:
             if kind == "describe":
                 reply = work.describe(*args)
+            elif kind == "cut":
+                reply = cuts.serve(*args)
             elif (served := ahead.serve(args)) is not None:
                 reply = (*served, True)
             else:

@@ -16,6 +16,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -42,7 +43,31 @@ def _remove_stale_folders(temp: Path) -> None:
 
 
 class Abandoned(Exception):
-    """A request other than the one rendered ahead came: the render ahead stops where it is."""
+    """A request other than the one the work ahead is for came: the work ahead stops where it is."""
+
+
+class Arrivals:
+    """Requests that come while the worker works ahead (``check()`` between frames or parts): a description is
+    answered at once; the first other request is kept (``arrived``) for the worker to serve next, and stops
+    the work (Abandoned) unless it is ``awaited``."""
+
+    def __init__(self, work, connection: Connection, awaited: Callable[[str, tuple], bool]):
+        self.work, self.connection, self.awaited = work, connection, awaited
+        self.arrived: tuple | None = None
+
+    def check(self) -> None:
+        while self.arrived is None and self.connection.poll():
+            message = self.connection.recv()
+            kind, args = message
+            if kind == "describe":
+                try:
+                    self.connection.send(("ok", self.work.describe(*args)))
+                except Exception as err:
+                    self.connection.send(("error", err))
+                continue
+            self.arrived = message
+            if not self.awaited(kind, args):
+                raise Abandoned
 
 
 def request_key(render_args: tuple) -> tuple:
@@ -89,34 +114,22 @@ class RenderAhead:
         shot = Shot.model_validate_json(shot_json)
         path = self.folder / f"{shot.shot_id}.mp4"
         previews: list = []
-        arrived: tuple | None = None
-
-        def between_frames() -> None:
-            nonlocal arrived
-            while arrived is None and self.connection.poll():
-                message = self.connection.recv()
-                kind, args = message
-                if kind == "describe":
-                    self._answer(lambda: self.work.describe(*args))
-                    continue
-                arrived = message
-                if kind != "render" or request_key(args) != key:
-                    raise Abandoned
-
+        arrivals = Arrivals(self.work, self.connection,
+                            awaited=lambda kind, args: kind == "render" and request_key(args) == key)
         preview = (lambda index, frame: previews.append((index, frame))) if every else None
         try:
             seconds, encoded = self.work.render(job_id, shot, RenderProfile.model_validate_json(profile_json), path,
-                                                setting, threads, every, preview, measure, between_frames)
+                                                setting, threads, every, preview, measure, arrivals.check)
         except Abandoned:
             path.unlink(missing_ok=True)
-            return arrived
+            return arrivals.arrived
         except Exception as err:  # nobody's request yet: the run's own render meets it again and reports it
             path.unlink(missing_ok=True)
             print(f"device worker: rendering {shot.shot_id} ahead failed ({type(err).__name__}: {err}); "
                   "it renders when asked", file=sys.stderr)
-            return arrived
+            return arrivals.arrived
         self.finished = _Finished(key, path, seconds, encoded, previews)
-        return arrived
+        return arrivals.arrived
 
     def serve(self, render_args: tuple) -> tuple[float, Any] | None:
         """(seconds, encoded) for the render request ``render_args`` from the render made ahead, its previews
@@ -137,9 +150,3 @@ class RenderAhead:
         if self.finished is not None:
             self.finished.path.unlink(missing_ok=True)
             self.finished = None
-
-    def _answer(self, call) -> None:
-        try:
-            self.connection.send(("ok", call()))
-        except Exception as err:
-            self.connection.send(("error", err))
