@@ -27,6 +27,8 @@ from aiprod_assets.rendering.previz.device_worker import DeviceWorkerGone, warm_
 
 
 class CutAheadAsker:
+    """Told of each clip as it is stored (``stored``); asks for the cut once every shot has one."""
+
     def __init__(self, job_id: str, shot_list: ShotList, title: str, encoder: str,
                  stored_file: Callable[[ClipRecord], Path | None], ask: Callable[[CutRequest], None],
                  on_progress: Callable[[str], None] = lambda message: None):
@@ -55,8 +57,8 @@ class CutAheadAsker:
 
 def cut_ahead_asker(store: Store, job_id: str, shot_list: ShotList, encoder: str,
                     on_progress: Callable[[str], None]) -> Callable[[ClipRecord], None] | None:
-    """The render step's ``on_stored``, where a device worker serves this process and the store is on this
-    disk; else None."""
+    """The render step's ``on_stored``, where a device worker serves this process (else None); it asks only
+    where the clips are files on this disk (``Store.stored_file``)."""
     worker = warm_worker()
     if worker is None:
         return None
