@@ -122,7 +122,7 @@ def test_a_render_given_up_part_way_leaves_no_drawer_behind(tmp_path):
     assert not [t for t in threading.enumerate() if t.name.startswith("previz-") and t.is_alive()]
 
 
-def test_a_worker_that_renders_ahead_removes_the_folders_of_workers_that_are_gone(tmp_path, monkeypatch):
+def test_a_worker_removes_the_folders_of_workers_that_are_gone_as_it_starts(tmp_path, monkeypatch):
     folder = tmp_path / "worker-tmp"
     folder.mkdir()
     monkeypatch.setenv("TMPDIR", str(folder))
@@ -135,6 +135,8 @@ def test_a_worker_that_renders_ahead_removes_the_folders_of_workers_that_are_gon
     living.mkdir()
     worker = DeviceWorker.start()
     try:
+        worker.describe("cpu", 0)  # served: the worker has started, and makes nothing ahead
+        assert not stale.exists() and living.exists()
         shot = make_shot(frames=15)
         worker.render_ahead("job-a", shot, PROFILE, "cpu", 0)
         assert worker.render("job-a", shot, PROFILE, tmp_path / "c.mp4", "cpu", 0).rendered_ahead

@@ -91,12 +91,14 @@ class RenderAhead:
     def __init__(self, work, connection: Connection):
         self.work, self.connection = work, connection
         self.finished: _Finished | None = None
-        self._folder: Path | None = None  # made by the first render ahead: most workers never make one
+        self._folder: Path | None = None  # made by the first work ahead: most workers never make one
+        # As the worker starts, whatever it then does: a command killed while its worker made a cut ahead
+        # leaves that folder, and the next command may have nothing to make ahead.
+        _remove_stale_folders(Path(tempfile.gettempdir()))
 
     @property
     def folder(self) -> Path:
         if self._folder is None:
-            _remove_stale_folders(Path(tempfile.gettempdir()))
             self._folder = Path(tempfile.mkdtemp(prefix=f"{_FOLDER_PREFIX}{os.getpid()}-"))
         return self._folder
 
