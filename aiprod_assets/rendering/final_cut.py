@@ -3,6 +3,7 @@ a deliverable of its own (technical checks, and the number of shots a viewer see
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,7 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
-from aiprod_assets.canonical import digest_of, file_sha256, stream_sha256
+from aiprod_assets.canonical import (
+    canonical_json,
+    digest_of,
+    file_sha256,
+    sha256_hex,
+    stream_sha256,
+)
 from aiprod_assets.contracts import ClipRecord, FinalCut, RenderProfile, Shot, ShotList
 from aiprod_assets.layout import (
     CorruptRecord,
@@ -118,17 +125,33 @@ class CutRequest:
     comment: str
     encoder: str
 
+    def as_json(self) -> str:
+        """How it crosses to the device worker, as every model does: JSON, validated on the other side."""
+        return canonical_json({"clips": [[shot.model_dump(mode="json"), str(path), sha256]
+                                         for shot, path, sha256 in self.clips],
+                               "profile": self.profile.model_dump(mode="json"), "title": self.title,
+                               "comment": self.comment, "encoder": self.encoder})
+
+    @classmethod
+    def from_json(cls, text: str) -> CutRequest:
+        fields = json.loads(text)
+        return cls(clips=tuple((Shot.model_validate(shot), Path(path), sha256) for shot, path, sha256 in fields["clips"]),
+                   profile=RenderProfile.model_validate(fields["profile"]), title=fields["title"],
+                   comment=fields["comment"], encoder=fields["encoder"])
+
     @property
     def key(self) -> str:
-        return digest_of({"clips": [[shot.model_dump(mode="json"), str(path), sha256]
-                                    for shot, path, sha256 in self.clips],
-                          "profile": self.profile.model_dump(mode="json"), "title": self.title,
-                          "comment": self.comment, "encoder": self.encoder})
+        return request_key(self.as_json())
 
     def assemble(self, out_path: Path, workdir: Path | None = None,
                  between_parts: Callable[[], None] | None = None) -> Assembly:
         return assemble([(shot, path) for shot, path, _ in self.clips], self.profile, out_path, self.title,
                         self.comment, self.encoder, workdir=workdir, between_parts=between_parts)
+
+
+def request_key(request_json: str) -> str:
+    """What a cut made ahead is matched on: its request's JSON, as it crossed."""
+    return sha256_hex(request_json)
 
 
 def cut_request(job_id: str, shot_list: ShotList, clips: list[ClipRecord], paths: dict[str, Path], title: str,

@@ -21,7 +21,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from aiprod_assets.canonical import file_sha256
-from aiprod_assets.rendering.final_cut import Assembly, CutRequest
+from aiprod_assets.rendering.final_cut import Assembly, CutRequest, request_key
 from aiprod_assets.rendering.previz.render_ahead import Abandoned, Arrivals
 
 
@@ -39,14 +39,16 @@ class CutAhead:
         self.work, self.connection, self.folder = work, connection, folder
         self.made: _Made | None = None
 
-    def make(self, request: CutRequest) -> tuple | None:
-        """Make the cut ``request`` (a CutRequest) asks for; return the request that came meanwhile, if one did,
-        for the worker to serve next (the final_cut step asking for this very cut waits for it)."""
+    def make(self, request_json: str) -> tuple | None:
+        """Make the cut a CutRequest's JSON asks for; return the request that came meanwhile, if one did, for the
+        worker to serve next (the final_cut step asking for this very cut waits for it)."""
         self.discard()
-        key = request.key
+        key = request_key(request_json)
         folder = Path(tempfile.mkdtemp(prefix="cut-", dir=self.folder()))
-        arrivals = Arrivals(self.work, self.connection, awaited=lambda kind, args: kind == "cut" and args[0].key == key)
+        arrivals = Arrivals(self.work, self.connection,
+                            awaited=lambda kind, args: kind == "cut" and request_key(args[0]) == key)
         try:
+            request = CutRequest.from_json(request_json)
             for shot, path, sha256 in request.clips:
                 if file_sha256(path) != sha256:
                     raise ValueError(f"{shot.shot_id}: {path} no longer holds the clip asked for")
@@ -62,15 +64,15 @@ class CutAhead:
         self.made = _Made(key, folder, assembly)
         return arrivals.arrived
 
-    def serve(self, request: CutRequest, out_path: str, workdir: str) -> Assembly | None:
-        """The Assembly of the cut made ahead for exactly ``request``, its file moved to ``out_path`` and its
+    def serve(self, request_json: str, out_path: str, workdir: str) -> Assembly | None:
+        """The Assembly of the cut made ahead for exactly this request (a CutRequest's JSON), its file moved to ``out_path`` and its
         crossfades' encodes into ``workdir`` (the parts it names are where they now are); None where there is
         no such cut (one made for another request is dropped)."""
         made, self.made = self.made, None
         if made is None:
             return None
         try:
-            if made.key != request.key:
+            if made.key != request_key(request_json):
                 return None
             shutil.move(made.folder / "final_cut.mp4", out_path)
             if made.assembly.spans is None:

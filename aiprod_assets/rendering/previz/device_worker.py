@@ -117,7 +117,7 @@ class DeviceWorker:
     def cut_ahead(self, request) -> None:
         """Start making, without waiting, the final cut a later ``cut`` is expected to ask for with this same
         request (a final_cut.CutRequest; cut_ahead.py). Any other request stops it before its next clip."""
-        self._send("cut_ahead", request)
+        self._send("cut_ahead", request.as_json())
 
     def cut(self, request, out_path: Path, workdir: Path):
         """The final_cut.Assembly of the cut made ahead for exactly ``request``, its file moved to ``out_path``
@@ -127,7 +127,7 @@ class DeviceWorker:
         if not self._one_at_a_time.acquire(blocking=False):
             return None
         try:
-            return self._exchange("cut", (request, str(out_path), str(workdir)))
+            return self._exchange("cut", (request.as_json(), str(out_path), str(workdir)))
         finally:
             self._one_at_a_time.release()
 
