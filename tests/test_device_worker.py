@@ -180,7 +180,7 @@ WATCHED_START = textwrap.dedent("""
     def watched(cls):
         worker = start(cls)
         print("worker", worker.process.pid, "started; dagster imported:", "dagster" in sys.modules,
-              file=sys.stderr, flush=True)
+              "; cli imported:", "aiprod_assets.cli.main" in sys.modules, file=sys.stderr, flush=True)
         return worker
     device_worker.DeviceWorker.start = classmethod(watched)
     from aiprod_assets.cli.entry import main
@@ -195,14 +195,17 @@ def _watched(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_a_command_that_may_render_starts_its_worker_before_dagster_and_stops_it_however_it_ends(tmp_path):
-    """`run` and `edit-shot` start the worker first, so torch imports while Dagster does; a command that
-    ends early (a refused brief, an edit of a job that is not there) stops it too. Others start none."""
+    """`run` and `edit-shot` start the worker first, before even the CLI's own modules load, so torch imports
+    while they and Dagster do, and the command takes that one worker; a command that ends early (a refused
+    brief, an edit of a job that is not there) stops it too. Others start none."""
     refused = _watched(tmp_path, "run", str(write_brief(tmp_path, "worker-refused", duration_sec=-3)))
     unknown_job = _watched(tmp_path, "edit-shot", "no-such-job", "s01-01", "--as", "ann", "--lighting", "night")
     for ended in (refused, unknown_job):
         assert ended.returncode != 0
-        line = next(line for line in ended.stderr.splitlines() if line.startswith("worker "))
-        assert line.endswith("started; dagster imported: False"), ended.stderr[-2000:]
+        started = [line for line in ended.stderr.splitlines() if line.startswith("worker ")]
+        assert len(started) == 1, ended.stderr[-2000:]  # the early worker is the command's: no second one
+        line = started[0]
+        assert line.endswith("started; dagster imported: False ; cli imported: False"), ended.stderr[-2000:]
         assert not _alive(int(line.split()[1]))  # stopped and waited for by the command, not left behind
     assert "duration_sec" in refused.stderr  # the refusal itself is as before
     status = _watched(tmp_path, "status", "worker-refused")

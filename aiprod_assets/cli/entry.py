@@ -48,7 +48,17 @@ def run_and_leave(command) -> None:
     leave(status)
 
 
+# Commands that may render: their device worker starts before anything else is imported.
+RENDERING_COMMANDS = ("run", "edit-shot")
+
+
 def main() -> None:
+    if sys.argv[1:2] and sys.argv[1] in RENDERING_COMMANDS:
+        from aiprod_assets.rendering.previz.device_worker import start_early
+
+        # Before the CLI's own modules (a fifth of a second): torch, which the worker imports first, is what an
+        # edited shot's render waits for (cli/shot_ahead.py). The command's group takes this worker.
+        start_early()
     from aiprod_assets.cli.main import cli
 
     run_and_leave(cli)

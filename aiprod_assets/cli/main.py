@@ -7,6 +7,7 @@ import click
 
 from aiprod_assets.cli.cost_command import cost
 from aiprod_assets.cli.deploy_command import deploy
+from aiprod_assets.cli.entry import RENDERING_COMMANDS
 from aiprod_assets.cli.gcs_commands import bucket, deliver
 from aiprod_assets.cli.monitoring_command import monitoring
 from aiprod_assets.cli.qa_command import qa
@@ -37,10 +38,6 @@ def _file_brief(env, brief_file: Path, file_it) -> str:
     sys.exit(2)
 
 
-# Commands that may render: their device worker starts before anything else is imported.
-RENDERING_COMMANDS = ("run", "edit-shot")
-
-
 @click.group()
 @click.pass_context
 def cli(ctx: click.Context) -> None:
@@ -48,8 +45,9 @@ def cli(ctx: click.Context) -> None:
     if ctx.invoked_subcommand in RENDERING_COMMANDS:
         from aiprod_assets.rendering.previz.device_worker import warm_device_worker
 
-        # First, before Dagster is imported: the worker imports torch on the other core meanwhile, and
-        # stops when the command's context closes (an error or exit included).
+        # First, before Dagster is imported (the console script started it earlier still): the worker imports
+        # torch on the other core meanwhile, and stops when the command's context closes (an error or exit
+        # included).
         ctx.with_resource(warm_device_worker())
     import av
 

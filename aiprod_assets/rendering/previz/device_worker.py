@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 _warm: DeviceWorker | None = None
+_early: DeviceWorker | None = None  # started by the console script, for the command's warm_device_worker
 _serving = None  # in the worker: its RenderAhead, whose folder goes when the worker is stopped
 
 
@@ -155,13 +156,31 @@ def warm_worker() -> DeviceWorker | None:
     return _warm if _warm is not None and _warm.alive else None
 
 
+def _switched_on() -> bool:
+    return os.environ.get("AIPROD_DEVICE_WORKER", "1") != "0"
+
+
+def start_early() -> None:
+    """Start the worker the command's ``warm_device_worker`` will take, before the command is even imported; one
+    nobody takes dies with this process, as every worker does."""
+    global _early
+    if _switched_on():
+        with contextlib.suppress(OSError):  # warm_device_worker tries again, and says why it could not
+            _early = DeviceWorker.start()
+
+
 @contextlib.contextmanager
 def warm_device_worker():
-    """A device worker for the duration of a CLI command that may render; none if one cannot start or
-    AIPROD_DEVICE_WORKER=0 (renders then run in this process, as under `dagster dev`)."""
-    global _warm
+    """A device worker for the duration of a CLI command that may render (the one ``start_early`` started, if
+    it did); none if one cannot start or AIPROD_DEVICE_WORKER=0 (renders then run in this process, as under
+    `dagster dev`)."""
+    global _warm, _early
+    early, _early = _early, None
+    if early is not None and not early.alive:
+        early.close()  # it died before the command needed it: reaped, and another started
+        early = None
     try:
-        _warm = DeviceWorker.start() if os.environ.get("AIPROD_DEVICE_WORKER", "1") != "0" else None
+        _warm = (early or DeviceWorker.start()) if _switched_on() else None
     except OSError as err:
         print(f"device worker not started ({err}); rendering in this process", file=sys.stderr)
         _warm = None
