@@ -1,5 +1,6 @@
 """The `aiprod` console script as the benches run it: in a child process, over a home of their own."""
 
+import compileall
 import json
 import os
 import sys
@@ -20,6 +21,21 @@ def aiprod_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "AIPROD_STORE")}
     env["AIPROD_HOME"] = str(home / ".aiprod")
     return env
+
+
+PROJECT = Path(__file__).resolve().parent.parent
+PACKAGES = ("aiprod_assets", "resources", "sensors")
+
+
+def compile_project() -> bool:
+    """Write the project's bytecode, as pip does for an installed package and Python on a module's first import,
+    so each command starts as it does on a user's machine from its second run on. An editable install has
+    none until then, and where PYTHONDONTWRITEBYTECODE is set (these machines' environment sets it) never:
+    every command then compiles some 180 modules again, about 0.4 s of its start. True where that was so."""
+    missing = not all((PROJECT / package / "__pycache__").is_dir() for package in PACKAGES)
+    for package in PACKAGES:
+        compileall.compile_dir(str(PROJECT / package), quiet=1)
+    return missing
 
 
 def small_brief(folder: Path, job_id: str) -> Path:
