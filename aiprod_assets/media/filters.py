@@ -88,6 +88,9 @@ _TAPS = _oversampling_taps()
 # [k, p] = taps[(reach - 1 - k) * UP + p]: the filter's phases, newest input first.
 _PHASES = np.concatenate([_TAPS, np.zeros(-len(_TAPS) % UP)]).reshape(-1, UP)[::-1]
 _CHUNK = 1 << 16
+# No output of the 4x filter is larger than the input's largest magnitude times its largest phase's absolute sum
+# (2.24): a signal whose samples are that far under a ceiling has no inter-sample peak above it either.
+OVERSAMPLED_PEAK_BOUND = float(np.abs(_PHASES).sum(axis=0).max())
 
 
 def _oversampled_chunks(channel: np.ndarray):
