@@ -135,8 +135,8 @@ class CutRequest:
     @classmethod
     def from_json(cls, text: str) -> CutRequest:
         fields = json.loads(text)
-        return cls(clips=tuple((Shot.model_validate(shot), Path(path), sha256) for shot, path, sha256 in fields["clips"]),
-                   profile=RenderProfile.model_validate(fields["profile"]), title=fields["title"],
+        clips = tuple((Shot.model_validate(shot), Path(path), sha256) for shot, path, sha256 in fields["clips"])
+        return cls(clips=clips, profile=RenderProfile.model_validate(fields["profile"]), title=fields["title"],
                    comment=fields["comment"], encoder=fields["encoder"])
 
     @property

@@ -65,9 +65,9 @@ class CutAhead:
         return arrivals.arrived
 
     def serve(self, request_json: str, out_path: str, workdir: str) -> Assembly | None:
-        """The Assembly of the cut made ahead for exactly this request (a CutRequest's JSON), its file moved to ``out_path`` and its
-        crossfades' encodes into ``workdir`` (the parts it names are where they now are); None where there is
-        no such cut (one made for another request is dropped)."""
+        """The Assembly of the cut made ahead for exactly this request (a CutRequest's JSON), its file moved to
+        ``out_path`` and its crossfades' encodes into ``workdir`` (the parts it names are where they now are);
+        None where there is no such cut (one made for another request is dropped)."""
         made, self.made = self.made, None
         if made is None:
             return None
