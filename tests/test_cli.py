@@ -54,6 +54,8 @@ def test_run_goes_through_the_final_cut_then_status_reports_it(home):
     steps = len(JOB_ASSETS)
     assert f"{steps}/{steps}" in done.stderr  # the progress bar reached every step
     assert "shot 2/2 s01-02: rendered by previz" in done.stderr  # per-shot progress lines
+    # The job's first shot, foreseen from the brief, rendered while the command loaded Dagster (cli/shot_ahead.py).
+    assert "shot s01-01: rendered ahead, before this run asked for it" in done.stderr
     job_dir = home / ".aiprod" / "store" / "jobs" / job_id
     assert {p.name for p in job_dir.iterdir()} >= {"cost_estimate.json", "rendered_clips.json", "final_cut.mp4",
                                                   "contact_sheet.png", "clips", "delivery_manifest.json",

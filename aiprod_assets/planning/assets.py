@@ -3,7 +3,6 @@
 
 import dagster as dg
 
-from aiprod_assets.backends import backend_version, requested_chain
 from aiprod_assets.contracts import ProductionManifest, SanitizedInput, ShotList
 from aiprod_assets.costing.audit import append_audit
 from aiprod_assets.failures import ShotFatalError
@@ -11,15 +10,9 @@ from aiprod_assets.metadata_values import readable_metadata
 from aiprod_assets.partitions import jobs_partitions
 from aiprod_assets.planning.director import plan_manifest
 from aiprod_assets.planning.model_director import PlannerFailed
-from aiprod_assets.planning.profiles import render_profile
-from aiprod_assets.planning.shots import build_shot_list
+from aiprod_assets.planning.shot_plan import planned_shot_list
 from aiprod_assets.review.events import read_events
 from aiprod_assets.review.moderation_gate import shot_list_flags
-from aiprod_assets.review.shot_edits import (
-    apply_overrides,
-    last_edit_id,
-    overrides_after,
-)
 from resources.artifact_store import ArtifactStore
 from resources.creative_director import CreativeDirector
 from resources.policy import ProductionPolicy
@@ -51,12 +44,8 @@ def shot_list(context: dg.AssetExecutionContext, production_manifest: Production
               sanitized_input: SanitizedInput, policy: ProductionPolicy, store: ArtifactStore) -> dg.Output[ShotList]:
     """Shots with prompt, camera move, lighting, palette, seed and spec_hash, and the render profile; reviewers'
     shot edits applied, and the moderation flags on every prompt."""
-    brief = sanitized_input.brief
-    profile = render_profile(brief.resolution, brief.aspect_ratio, brief.fps)
-    backend = requested_chain(brief.backends, policy.enabled_backends)[0]
-    events = read_events(store, sanitized_input.job_id)
-    planned = build_shot_list(production_manifest, profile, backend, backend_version(backend))
-    shots = apply_overrides(planned, overrides_after(events), last_edit_id(events))
+    shots = planned_shot_list(production_manifest, sanitized_input, policy.enabled_backends,
+                              read_events(store, sanitized_input.job_id))
     shots = shots.model_copy(update={"moderation": shot_list_flags(sanitized_input, production_manifest, shots)})
     for flag in shots.moderation:
         context.log.warning(f"moderation: {flag.category} in {flag.field} ({flag.source}): {flag.evidence!r}; "
@@ -67,8 +56,8 @@ def shot_list(context: dg.AssetExecutionContext, production_manifest: Production
     return dg.Output(shots, metadata=readable_metadata({
         "shots": len(shots.shots),
         "total_frames": shots.total_frames,
-        "profile": profile.name,
-        "backend": backend,
+        "profile": shots.profile.name,
+        "backend": shots.shots[0].backend,  # the plan gives every shot the one backend
         "review_version": shots.review_version or "planned",
         "moderation_flags": float(len(shots.moderation)),
     }))
