@@ -30,6 +30,7 @@ from aiprod_assets.media.decode import audio_samples, video_frames
 from aiprod_assets.media.encode import ClipWriter
 from aiprod_assets.media.loudness import normalize_loudness
 from aiprod_assets.media.tags import aiprod_comment
+from aiprod_assets.paths import aiprod_home
 from aiprod_assets.qa.cache import cached_frame_stats
 from aiprod_assets.qa.cut_scan import Span
 from aiprod_assets.rendering.cut_qa import judge_cut
@@ -63,16 +64,18 @@ class Assembly:
 
 def assemble(clips: list[tuple[Shot, Path]], profile: RenderProfile, out_path: Path, title: str, comment: str,
              encoder: str = "libx264", copy: bool = True, workdir: Path | None = None,
-             between_parts: Callable[[], None] | None = None) -> Assembly:
+             between_parts: Callable[[], None] | None = None, sound_cache: Path | None = None) -> Assembly:
     """Write the cut: copied (smart render) where the clips allow it, else encoded whole.
 
     A crossfade dissolves from the last frame of the previous shot into the new
     shot over its first frames, so the cut keeps the exact length of its shots.
     ``between_parts()`` is called before each clip is joined (raising there stops the cut, its file removed).
+    A copied cut's sound is encoded once per distinct sound in ``sound_cache`` (media/sound_cache.py).
     """
     audio = joined_audio(clips, profile, between_parts)
     if copy:
-        spans = smart_assemble(clips, profile, out_path, title, comment, audio, encoder, workdir, between_parts)
+        spans = smart_assemble(clips, profile, out_path, title, comment, audio, encoder, workdir, between_parts,
+                               sound_cache)
         if spans is not None:
             return Assembly(frames=sum(span.frames for span in spans), spans=spans)
     return Assembly(frames=encode_final_cut(clips, profile, out_path, title, comment, audio, encoder, between_parts),
@@ -114,6 +117,12 @@ def encode_final_cut(clips: list[tuple[Shot, Path]], profile: RenderProfile, out
     return written
 
 
+def cut_sound_cache() -> Path:
+    """Where this machine keeps the sounds its cuts encoded (media/sound_cache.py): the device worker and the
+    final_cut step, which both make cuts, share the command's AIPROD home."""
+    return aiprod_home() / "cache" / "cut-sound"
+
+
 @dataclass(frozen=True)
 class CutRequest:
     """What a cut is made of: the same request makes the same bytes, wherever it is made (the device worker
@@ -146,7 +155,8 @@ class CutRequest:
     def assemble(self, out_path: Path, workdir: Path | None = None,
                  between_parts: Callable[[], None] | None = None) -> Assembly:
         return assemble([(shot, path) for shot, path, _ in self.clips], self.profile, out_path, self.title,
-                        self.comment, self.encoder, workdir=workdir, between_parts=between_parts)
+                        self.comment, self.encoder, workdir=workdir, between_parts=between_parts,
+                        sound_cache=cut_sound_cache())
 
 
 def request_key(request_json: str) -> str:

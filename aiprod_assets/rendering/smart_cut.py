@@ -24,6 +24,7 @@ import numpy as np
 from aiprod_assets.contracts import RenderProfile, Shot
 from aiprod_assets.media.decode import open_for_packets
 from aiprod_assets.media.encode import AUDIO_BITRATE, AUDIO_FRAME_SAMPLES, ClipWriter
+from aiprod_assets.media.sound_cache import SoundEncoder
 from aiprod_assets.qa.cut_scan import Span
 from aiprod_assets.rendering.transitions import fade_into
 
@@ -71,7 +72,7 @@ class _CutMuxer:
     """The output container: copied packets moved to their place in the cut, and the sound bed."""
 
     def __init__(self, out_path: Path, template, profile: RenderProfile, title: str, comment: str,
-                 audio: np.ndarray):
+                 audio: np.ndarray, sound_cache: Path | None = None):
         self.container = av.open(str(out_path), mode="w", format="mp4", options={"movflags": "+faststart"})
         self.container.metadata["title"] = title
         self.container.metadata["comment"] = comment
@@ -80,6 +81,7 @@ class _CutMuxer:
         self.audio = self.container.add_stream("aac", rate=profile.audio_sample_rate, layout="stereo")
         self.audio.bit_rate = AUDIO_BITRATE
         self.profile, self.samples, self.audio_cursor = profile, np.ascontiguousarray(audio, np.float32), 0
+        self.sound = SoundEncoder(self.audio, self.samples, AUDIO_FRAME_SAMPLES, sound_cache)
         self.frames = 0
         self.spans: list[Span] = []
 
@@ -117,26 +119,38 @@ class _CutMuxer:
     def _audio_until(self, sample: int) -> None:
         rate = self.profile.audio_sample_rate
         while self.audio_cursor < min(sample, self.samples.shape[1]):
-            chunk = np.ascontiguousarray(self.samples[:, self.audio_cursor:self.audio_cursor + AUDIO_FRAME_SAMPLES])
-            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
-            frame.sample_rate, frame.time_base, frame.pts = rate, Fraction(1, rate), self.audio_cursor
-            self.container.mux(self.audio.encode(frame))
-            self.audio_cursor += chunk.shape[1]
+            cursor = self.audio_cursor
+
+            def frame(cursor=cursor) -> av.AudioFrame:
+                chunk = np.ascontiguousarray(self.samples[:, cursor:cursor + AUDIO_FRAME_SAMPLES])
+                made = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
+                made.sample_rate, made.time_base, made.pts = rate, Fraction(1, rate), cursor
+                return made
+
+            self._mux_sound(self.sound.encode(frame))
+            self.audio_cursor = min(cursor + AUDIO_FRAME_SAMPLES, self.samples.shape[1])
+
+    def _mux_sound(self, packets: list[av.Packet]) -> None:
+        for packet in packets:
+            packet.stream = self.audio
+        self.container.mux(packets)
 
     def close(self) -> None:
         self._audio_until(self.samples.shape[1])
-        self.container.mux(self.audio.encode(None))
+        self._mux_sound(self.sound.encode(None))
         self.container.close()
+        self.sound.finish()
 
 
 def smart_assemble(clips: list[tuple[Shot, Path]], profile: RenderProfile, out_path: Path, title: str,
                    comment: str, audio: np.ndarray, encoder: str = "libx264", workdir: Path | None = None,
-                   between_parts: Callable[[], None] | None = None) -> list[Span] | None:
+                   between_parts: Callable[[], None] | None = None,
+                   sound_cache: Path | None = None) -> list[Span] | None:
     """Write the cut by copying; the parts it was copied from, in order (the crossfades' own encodes are left
     in ``workdir``, so the cut's QA can read them), or None where the clips cannot be copied.
     ``between_parts()`` is called before each clip is joined: what it raises stops the cut, its file removed."""
     with open_for_packets(clips[0][1]) as first:
-        muxer = _CutMuxer(out_path, first.streams.video[0], profile, title, comment, audio)
+        muxer = _CutMuxer(out_path, first.streams.video[0], profile, title, comment, audio, sound_cache)
     try:
         with tempfile.TemporaryDirectory(prefix="aiprod-cut-") as tmp:
             folder = workdir or Path(tmp)

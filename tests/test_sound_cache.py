@@ -1,0 +1,105 @@
+"""The cut's sound encoded once per distinct sound (media/sound_cache.py), on real previz clips: a cut whose
+sound was encoded before (a shot's lighting edited, its sound unchanged) muxes the packets kept for it, to the
+very bytes an encode gives; another sound is encoded; a torn entry is encoded again; old entries go."""
+
+import hashlib
+
+import pytest
+import torch
+
+from aiprod_assets.media import sound_cache
+from aiprod_assets.media.sound_cache import SoundEncoder
+from aiprod_assets.planning.profiles import render_profile
+from aiprod_assets.rendering.final_cut import assemble
+from aiprod_assets.rendering.previz.renderer import render_previz_clip
+from tests.support.shots import make_shot
+
+PROFILE = render_profile("360p", "16:9", 24)
+
+
+def _shot(shot_id, index, lighting="natural", mood="serene"):
+    shot = make_shot(frames=24, lighting=lighting, mood=mood, seed=5 + index)
+    return shot.model_copy(update={"shot_id": shot_id, "scene_id": shot_id[:3], "index": index,
+                                   "spec": shot.spec.model_copy(update={"duration_sec": 1.0})})
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory):
+    """Two shots, the first also with its lighting edited (the same sound) and with another mood (another)."""
+    folder = tmp_path_factory.mktemp("sound-cache")
+    made = {}
+    for name, shot in {"first": _shot("s01-01", 0), "second": _shot("s02-01", 1),
+                       "first-night": _shot("s01-01", 0, lighting="night"),
+                       "first-tense": _shot("s01-01", 0, mood="tense")}.items():
+        path = folder / f"{name}.mp4"
+        render_previz_clip("sound-cache", shot, PROFILE, path, torch.device("cpu"))
+        made[name] = (shot, path)
+    return made
+
+
+@pytest.fixture
+def replays(monkeypatch):
+    """Whether each cut's sound was replayed from the cache (True) or encoded (False), in order."""
+    seen = []
+    finish = SoundEncoder.finish
+
+    def noting(self):
+        seen.append(self.replaying)
+        finish(self)
+
+    monkeypatch.setattr(SoundEncoder, "finish", noting)
+    return seen
+
+
+def _cut(clips, names, folder, cache=None) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / "cut.mp4"
+    made = assemble([clips[name] for name in names], PROFILE, out, "title", "comment", sound_cache=cache)
+    assert made.copied
+    return hashlib.sha256(out.read_bytes()).hexdigest()
+
+
+def test_a_sound_encoded_before_is_muxed_from_its_packets_to_the_same_bytes(clips, tmp_path, replays):
+    cache = tmp_path / "cache"
+    encoded = _cut(clips, ["first", "second"], tmp_path / "plain")
+    assert _cut(clips, ["first", "second"], tmp_path / "kept", cache) == encoded
+    assert len(list(cache.iterdir())) == 1
+    # The first shot's lighting edited: new pictures, the same sound, so its packets are muxed again.
+    edited = _cut(clips, ["first-night", "second"], tmp_path / "edited-plain")
+    assert _cut(clips, ["first-night", "second"], tmp_path / "edited", cache) == edited != encoded
+    assert replays == [False, False, False, True]
+    assert len(list(cache.iterdir())) == 1
+
+
+def test_another_sound_is_encoded_never_served_the_kept_packets(clips, tmp_path, replays):
+    cache = tmp_path / "cache"
+    _cut(clips, ["first", "second"], tmp_path / "kept", cache)
+    tense = _cut(clips, ["first-tense", "second"], tmp_path / "plain")
+    assert _cut(clips, ["first-tense", "second"], tmp_path / "cached", cache) == tense
+    assert replays == [False, False, False]
+    assert len(list(cache.iterdir())) == 2
+
+
+def test_a_torn_entry_is_removed_and_the_sound_encoded_and_kept_again(clips, tmp_path, replays):
+    cache = tmp_path / "cache"
+    encoded = _cut(clips, ["first", "second"], tmp_path / "kept", cache)
+    (entry,) = cache.iterdir()
+    whole = entry.read_bytes()
+    entry.write_bytes(whole[: len(whole) // 2])
+    assert _cut(clips, ["first", "second"], tmp_path / "after-tear", cache) == encoded
+    entry.write_bytes(whole[:-1] + bytes([whole[-1] ^ 1]))  # one bit of one packet changed
+    assert _cut(clips, ["first", "second"], tmp_path / "after-flip", cache) == encoded
+    assert replays == [False, False, False]
+    assert entry.read_bytes() == whole
+    assert _cut(clips, ["first", "second"], tmp_path / "again", cache) == encoded and replays[-1] is True
+
+
+def test_only_the_most_recently_used_sounds_are_kept(clips, tmp_path, monkeypatch, replays):
+    monkeypatch.setattr(sound_cache, "KEPT_SOUNDS", 1)
+    cache = tmp_path / "cache"
+    _cut(clips, ["first", "second"], tmp_path / "one", cache)
+    _cut(clips, ["first-tense", "second"], tmp_path / "two", cache)
+    assert len(list(cache.iterdir())) == 1
+    _cut(clips, ["first-tense", "second"], tmp_path / "three", cache)
+    _cut(clips, ["first", "second"], tmp_path / "four", cache)
+    assert replays == [False, False, True, False]
