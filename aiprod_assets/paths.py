@@ -16,3 +16,9 @@ def store_root() -> str:
 
 def dagster_home() -> Path:
     return Path(os.environ.get("DAGSTER_HOME") or aiprod_home() / "dagster").resolve()
+
+
+def cut_sound_cache() -> Path:
+    """Where this machine keeps the sounds its cuts encoded (media/sound_cache.py): the device worker and the
+    final_cut step, which both make cuts, share the command's AIPROD home."""
+    return aiprod_home() / "cache" / "cut-sound"

@@ -103,3 +103,15 @@ def test_only_the_most_recently_used_sounds_are_kept(clips, tmp_path, monkeypatc
     _cut(clips, ["first-tense", "second"], tmp_path / "three", cache)
     _cut(clips, ["first", "second"], tmp_path / "four", cache)
     assert replays == [False, False, True, False]
+
+
+def test_a_sound_that_cannot_be_kept_leaves_the_cut_as_made_and_no_part_behind(clips, tmp_path, monkeypatch):
+    encoded = _cut(clips, ["first", "second"], tmp_path / "plain")
+
+    def full_disk(*_):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(sound_cache.os, "replace", full_disk)
+    cache = tmp_path / "cache"
+    assert _cut(clips, ["first", "second"], tmp_path / "unkept", cache) == encoded
+    assert list(cache.iterdir()) == []

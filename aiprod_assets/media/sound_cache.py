@@ -3,7 +3,7 @@
 The cut's AAC is the longest part of making a cut whose pictures are copied (about half a second for 12 s,
 rendering/smart_cut.py), and an edit of a shot's lighting or camera leaves every shot's sound as it was: the
 next cut's sound is then the very samples the last one encoded. The encoder is deterministic, so what it gave
-for them, packet for packet and call for call, is kept in a folder (the final cut's: rendering/final_cut.py),
+for them, packet for packet and call for call, is kept in a folder (the final cut's: paths.cut_sound_cache),
 keyed by the samples and everything that decides the encoding (codec, rate, layout, bit rate, frame size,
 PyAV and libavcodec versions). A cut of the same sound muxes those packets in the same calls instead of
 encoding: the same bytes. An entry that does not read back whole (a torn write, a changed file) is removed and
@@ -87,9 +87,13 @@ def _save(folder: Path, key: str, calls: list[list[dict]], payload: bytes) -> No
     folder.mkdir(parents=True, exist_ok=True)
     header = json.dumps({"calls": calls, "payload_sha256": hashlib.sha256(payload).hexdigest()}).encode()
     descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".part-")
-    with os.fdopen(descriptor, "wb") as out:
-        out.write(len(header).to_bytes(8, "big") + header + payload)
-    os.replace(temporary, folder / key)
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(len(header).to_bytes(8, "big") + header + payload)
+        os.replace(temporary, folder / key)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)  # the pruning below never sees a part left behind
+        raise
     entries = sorted((p for p in folder.iterdir() if not p.name.startswith(".")), key=lambda p: p.stat().st_mtime)
     for stale in entries[:-KEPT_SOUNDS]:
         stale.unlink(missing_ok=True)

@@ -30,7 +30,7 @@ from aiprod_assets.media.decode import audio_samples, video_frames
 from aiprod_assets.media.encode import ClipWriter
 from aiprod_assets.media.loudness import normalize_loudness
 from aiprod_assets.media.tags import aiprod_comment
-from aiprod_assets.paths import aiprod_home
+from aiprod_assets.paths import cut_sound_cache
 from aiprod_assets.qa.cache import cached_frame_stats
 from aiprod_assets.qa.cut_scan import Span
 from aiprod_assets.rendering.cut_qa import judge_cut
@@ -115,12 +115,6 @@ def encode_final_cut(clips: list[tuple[Shot, Path]], profile: RenderProfile, out
         out_path.unlink(missing_ok=True)
         raise
     return written
-
-
-def cut_sound_cache() -> Path:
-    """Where this machine keeps the sounds its cuts encoded (media/sound_cache.py): the device worker and the
-    final_cut step, which both make cuts, share the command's AIPROD home."""
-    return aiprod_home() / "cache" / "cut-sound"
 
 
 @dataclass(frozen=True)
