@@ -30,7 +30,7 @@ def choose_encoder(device_type: str) -> str:
     return "libx264"
 
 
-def _video_options(encoder: str, profile: RenderProfile) -> dict[str, str]:
+def _video_options(encoder: str, profile: RenderProfile, repeatable: bool = False) -> dict[str, str]:
     kbps = profile.video_bitrate_target_bps // 1000
     gop = profile.gop_frames
     if encoder == "h264_nvenc":
@@ -41,7 +41,10 @@ def _video_options(encoder: str, profile: RenderProfile) -> dict[str, str]:
         "profile": "high",
         "x264-params": (f"keyint={gop}:min-keyint={gop}:scenecut=0:open-gop=0:force-cfr=1:"
                         f"nal-hrd=cbr:vbv-maxrate={kbps}:vbv-bufsize={kbps}:"
-                        "colorprim=bt709:transfer=bt709:colormatrix=bt709:range=tv"),
+                        "colorprim=bt709:transfer=bt709:colormatrix=bt709:range=tv"
+                        # x264's frame threads let its VBV rate control see the sizes of other frames as they
+                        # happen to finish: on a busy machine the same frames now and then encode to other bytes.
+                        + (":threads=1" if repeatable else "")),
     }
 
 
@@ -54,9 +57,11 @@ class ClipWriter:
 
     def __init__(self, path: str | Path, profile: RenderProfile, title: str, comment: str,
                  audio: np.ndarray, encoder: str = "libx264", keyframes: frozenset[int] = frozenset(),
-                 on_picture: Callable[[av.VideoFrame], None] | None = None):
+                 on_picture: Callable[[av.VideoFrame], None] | None = None, repeatable: bool = False):
         """``on_picture`` gets each picture as a decoder will make it of the file, in order, where the encoder
-        hands them out (media/recon.py); else none, and the file must be decoded to see them."""
+        hands them out (media/recon.py); else none, and the file must be decoded to see them. ``repeatable``:
+        the same frames always make the same bytes (one encoder thread), for a few frames encoded again and
+        again (a cut's crossfades)."""
         self.profile = profile
         # Frames forced to start a closed GOP besides the regular ones (where a cut will copy from).
         self.keyframes = keyframes
@@ -70,7 +75,7 @@ class ClipWriter:
         video.bit_rate = profile.video_bitrate_target_bps
         video.time_base = Fraction(1, profile.fps)
         context = video.codec_context
-        context.options = _video_options(encoder, profile)
+        context.options = _video_options(encoder, profile, repeatable)
         context.gop_size = profile.gop_frames
         context.color_primaries = 1  # AVCOL_PRI_BT709
         context.color_trc = 1  # AVCOL_TRC_BT709

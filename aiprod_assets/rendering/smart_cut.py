@@ -187,7 +187,8 @@ def _encode_fade(out: Path, frames: list[np.ndarray], previous_last: np.ndarray,
                  profile: RenderProfile, encoder: str) -> None:
     """The dissolve (and the rest of the clip up to its next keyframe) encoded with the clips' settings."""
     silence = np.zeros((2, len(frames) * profile.audio_sample_rate // profile.fps), np.float32)
-    with ClipWriter(out, profile, "", "", silence, encoder=encoder) as writer:
+    # Made again by every cut of these clips (here, or ahead in the device worker): the same bytes each time.
+    with ClipWriter(out, profile, "", "", silence, encoder=encoder, repeatable=True) as writer:
         for index, frame in enumerate(frames):
             if index < fade:
                 weight = (index + 1) / (fade + 1)
