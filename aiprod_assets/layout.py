@@ -273,6 +273,12 @@ def qa_pictures_key(sha256: str, version: str) -> str:
     return f"cache/qa/{check_key(sha256)}-pictures-{check_key(version)}.npz"
 
 
+def qa_sound_key(digest: str, version: str) -> str:
+    """What the technical checks measured of one sound (its stream's digest), kept so an unchanged sound is
+    not decoded and measured again (qa/sound_measures.py)."""
+    return f"cache/qa/sound-{check_key(digest)}-{check_key(version)}.json"
+
+
 def qa_frames_key(sha256: str, version: str) -> str:
     """Each frame's measurements of one file's bytes, from which a cut that copies its packets is judged."""
     return f"cache/qa/{check_key(sha256)}-frames-{check_key(version)}.npz"

@@ -5,36 +5,16 @@ very bytes an encode gives; another sound is encoded; a torn entry is encoded ag
 import hashlib
 
 import pytest
-import torch
 
 from aiprod_assets.media import sound_cache
 from aiprod_assets.media.sound_cache import SoundEncoder
-from aiprod_assets.planning.profiles import render_profile
 from aiprod_assets.rendering.final_cut import assemble
-from aiprod_assets.rendering.previz.renderer import render_previz_clip
-from tests.support.shots import make_shot
-
-PROFILE = render_profile("360p", "16:9", 24)
-
-
-def _shot(shot_id, index, lighting="natural", mood="serene"):
-    shot = make_shot(frames=24, lighting=lighting, mood=mood, seed=5 + index)
-    return shot.model_copy(update={"shot_id": shot_id, "scene_id": shot_id[:3], "index": index,
-                                   "spec": shot.spec.model_copy(update={"duration_sec": 1.0})})
+from tests.support.sound_clips import PROFILE, render_sound_clips
 
 
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory):
-    """Two shots, the first also with its lighting edited (the same sound) and with another mood (another)."""
-    folder = tmp_path_factory.mktemp("sound-cache")
-    made = {}
-    for name, shot in {"first": _shot("s01-01", 0), "second": _shot("s02-01", 1),
-                       "first-night": _shot("s01-01", 0, lighting="night"),
-                       "first-tense": _shot("s01-01", 0, mood="tense")}.items():
-        path = folder / f"{name}.mp4"
-        render_previz_clip("sound-cache", shot, PROFILE, path, torch.device("cpu"))
-        made[name] = (shot, path)
-    return made
+    return render_sound_clips(tmp_path_factory.mktemp("sound-cache"), "sound-cache")
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from aiprod_assets.canonical import file_sha256
 from aiprod_assets.qa.frame_stats import FrameStats
 from aiprod_assets.qa.scan import MediaScan, PictureMeter, VideoScan, scan
 from aiprod_assets.qa.semantic import ClipPictures, PictureCollector
+from aiprod_assets.qa.sound_measures import SoundMemo
 
 T = TypeVar("T")
 # What a decode's scan measures of the pictures themselves; the demux gives the rest of a VideoScan.
@@ -105,10 +106,10 @@ def encode_measured(frames: int, fps: float, out_path: str | Path, measure: bool
     return value, meter.result(out_path, fps)
 
 
-def scan_as_encoded(path: str | Path, encoded: EncodedPictures) -> MediaScan | None:
+def scan_as_encoded(path: str | Path, encoded: EncodedPictures, sounds: SoundMemo | None = None) -> MediaScan | None:
     """The scan a decode of ``path`` would make, from its demux and ``encoded``; None where they do not
-    belong together (the caller decodes the file instead)."""
-    media = scan(path, decode_video=False)
+    belong together (the caller decodes the file instead). ``sounds`` as for scan."""
+    media = scan(path, decode_video=False, sounds=sounds)
     video = media.video
     if media.errors or video is None or len(video.pts) != encoded.video.decoded_frames:
         return None

@@ -24,6 +24,7 @@ from aiprod_assets.layout import (
     qa_cache_key,
     qa_frames_key,
     qa_pictures_key,
+    qa_sound_key,
     read_record,
 )
 from aiprod_assets.qa.as_encoded import EncodedPictures, scan_as_encoded
@@ -31,6 +32,7 @@ from aiprod_assets.qa.frame_stats import FrameStats, stats_bytes, stats_from_byt
 from aiprod_assets.qa.motion import Motion
 from aiprod_assets.qa.scan import scan
 from aiprod_assets.qa.semantic import ClipPictures, PictureCollector, read_pictures
+from aiprod_assets.qa.sound_measures import SOUND_VERSION, SoundMeasures
 from aiprod_assets.qa.technical import (
     CHECK_IDS,
     Expectations,
@@ -92,6 +94,26 @@ def _keep_pictures(store: Store, digest: str, pictures: ClipPictures) -> None:
     store.put_bytes(qa_pictures_key(digest, PICTURES_VERSION), buffer.getvalue())
 
 
+class StoredSounds:
+    """What was measured of each sound, in the store by its stream's digest (qa/sound_measures.py): an
+    edited shot whose sound is unchanged, and the cut made of it, are not decoded for their sound again."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def kept(self, digest: str) -> SoundMeasures | None:
+        key = qa_sound_key(digest, SOUND_VERSION)
+        if not self.store.exists(key):
+            return None
+        try:
+            return SoundMeasures.from_json(self.store.get_bytes(key), digest)
+        except (ValueError, KeyError, TypeError, OSError):
+            return None  # unreadable: measured again and rewritten
+
+    def keep(self, digest: str, measures: SoundMeasures) -> None:
+        self.store.put_bytes(qa_sound_key(digest, SOUND_VERSION), measures.to_json(digest).encode())
+
+
 def cached_checks(store: Store, path: str | Path, expect: Expectations,
                   check: Callable[[str | Path, Expectations], list[CheckResult]] = check_file) -> list[CheckResult]:
     """The technical checks of the file at ``path``: kept ones when these bytes were judged against the same
@@ -115,10 +137,11 @@ def cached_qa(store: Store, path: str | Path, expect: Expectations, frames: int,
         return checks, pictures
     measured = encoded if encoded is not None and encoded.sha256 == digest else None
     if checks is None:
-        media = scan_as_encoded(path, measured) if measured is not None else None
+        sounds = StoredSounds(store)
+        media = scan_as_encoded(path, measured, sounds) if measured is not None else None
         if media is None:
             measured, collector = None, PictureCollector(frames)
-            media = scan(path, on_frame=collector.add, keep_frames=True)
+            media = scan(path, on_frame=collector.add, keep_frames=True, sounds=sounds)
         checks = technical_checks(media, expect)
         _keep_checks(store, digest, wanted, checks)
         if media.frames is not None:
@@ -155,7 +178,7 @@ def cached_frame_stats(store: Store, path: str | Path) -> FrameStats | None:
             return stats_from_bytes(store.get_bytes(key))
         except (ValueError, KeyError, OSError):
             pass  # unreadable: measured again and rewritten
-    stats = scan(path, keep_frames=True).frames
+    stats = scan(path, keep_frames=True, sounds=StoredSounds(store)).frames
     if stats is not None:
         _keep_frame_stats(store, digest, stats)
     return stats

@@ -23,6 +23,7 @@ from aiprod_assets.qa.broadcast import FlashMeter, flash_windows
 from aiprod_assets.qa.cuts import thumbnail
 from aiprod_assets.qa.frame_stats import FrameStats
 from aiprod_assets.qa.scan import MediaScan, packet_digest, scan
+from aiprod_assets.qa.sound_measures import SoundMemo
 
 
 class CannotCompose(Exception):
@@ -88,8 +89,9 @@ def _change(after: np.ndarray, before: np.ndarray) -> float:
     return float(np.abs(after.astype(np.int16) - before.astype(np.int16)).mean())
 
 
-def compose_cut_scan(cut: Path, spans: list[Span], stats_of: Callable[[Path], FrameStats | None]) -> ComposedCut:
-    media = scan(cut, decode_video=False)
+def compose_cut_scan(cut: Path, spans: list[Span], stats_of: Callable[[Path], FrameStats | None],
+                     sounds: SoundMemo | None = None) -> ComposedCut:
+    media = scan(cut, decode_video=False, sounds=sounds)
     video = media.video
     if media.errors or video is None:
         raise CannotCompose("; ".join(media.errors) or "no video stream")

@@ -25,10 +25,14 @@ from aiprod_assets.qa.broadcast import (
     flash_windows,
 )
 from aiprod_assets.qa.frame_stats import FrameKeeper, FrameStats
+from aiprod_assets.qa.sound_measures import (
+    SoundMeasures,
+    SoundMemo,
+    SoundMeter,
+)
 
 BLACK_LUMA_MEAN = 24.0  # limited-range black is 16; grain lifts a black picture a few levels
 FROZEN_MEAN_ABS_DIFF = 0.5  # identical pictures; grain or any motion moves far more
-QA_SAMPLE_RATE = 48_000
 
 
 @dataclass
@@ -62,9 +66,14 @@ class AudioScan:
     sample_rate: int
     channels: int
     layout: str
-    samples: np.ndarray  # (channels, n) float32 at QA_SAMPLE_RATE
+    measures: SoundMeasures  # of the decoded sound, or kept for the same stream (qa/sound_measures.py)
+    digest: str  # of the stream as demuxed, what the measures are kept by
     end_sec: float
-    start_sec: float | None = None  # presentation time of the first sample (edit lists applied)
+
+    @property
+    def start_sec(self) -> float | None:
+        """Presentation time of the first sample (edit lists applied)."""
+        return self.measures.start_sec
 
 
 @dataclass
@@ -114,12 +123,13 @@ def _video_scan(stream: av.video.stream.VideoStream) -> VideoScan:
 
 
 def scan(path: str | Path, on_frame: Callable[[av.VideoFrame], None] | None = None, keep_frames: bool = False,
-         decode_video: bool = True) -> MediaScan:
+         decode_video: bool = True, sounds: SoundMemo | None = None) -> MediaScan:
     """Everything the technical checks measure, in one decode; ``on_frame`` sees each decoded picture too
     (the cut's shot counting shares this pass). ``keep_frames`` also keeps each frame's measurements
     (``MediaScan.frames``), from which a cut made of this file's packets is judged without decoding them.
     Without ``decode_video`` the pictures are only demuxed: their packets' digests are kept instead, and the
-    per-frame measurements are left for the caller to fill in (qa/cut_scan.py)."""
+    per-frame measurements are left for the caller to fill in (qa/cut_scan.py). The sound is decoded and
+    measured unless ``sounds`` keeps the measures of this very stream; what is measured is kept there."""
     path = str(path)
     atoms = top_level_atoms(path)
     try:
@@ -136,7 +146,7 @@ def scan(path: str | Path, on_frame: Callable[[av.VideoFrame], None] | None = No
                            metadata=dict(container.metadata),
                            video=_video_scan(video_stream) if video_stream else None, audio=None)
         pictures = PictureMeter(result.video, keep_frames) if video_stream is not None else None
-        audio = _AudioMeter(audio_stream) if audio_stream is not None else None
+        audio = SoundMeter(audio_stream, sounds) if audio_stream is not None else None
         streams = [s for s in (video_stream, audio_stream) if s is not None]
         try:
             for packet in container.demux(*streams):
@@ -159,7 +169,10 @@ def scan(path: str | Path, on_frame: Callable[[av.VideoFrame], None] | None = No
             video = result.video
             result.error_timecode_sec = video.decoded_frames / result.fps if video and result.fps else 0.0
         if audio is not None:
-            result.audio = audio.finish()
+            result.audio = _audio_scan(audio_stream, audio)
+            if audio.error is not None and not result.errors:
+                result.errors.append(f"decode error: {audio.error}")
+                result.error_timecode_sec = result.audio.measures.duration_sec
         if result.video is not None and decode_video:
             result.frames = pictures.finish(result.fps or 30.0)
             if result.video.decoded_frames < len(result.video.pts):
@@ -210,28 +223,9 @@ class PictureMeter:
         return self.kept.stats(video) if self.kept is not None else None
 
 
-class _AudioMeter:
-    """The sound decoded and resampled to the QA rate, with where it starts and ends."""
-
-    def __init__(self, stream):
-        self.stream = stream
-        self.resampler = av.AudioResampler(format="fltp", rate=QA_SAMPLE_RATE)
-        self.chunks: list[np.ndarray] = []
-        self.end = Fraction(0)
-        self.start: float | None = None
-
-    def add(self, packet: av.Packet) -> None:
-        if packet.pts is not None and packet.duration:
-            self.end = max(self.end, (packet.pts + packet.duration) * packet.time_base)
-        for frame in packet.decode():
-            if self.start is None and frame.time is not None:
-                self.start = float(frame.time)
-            self.chunks.extend(out.to_ndarray() for out in self.resampler.resample(frame))
-
-    def finish(self) -> AudioScan:
-        self.chunks.extend(out.to_ndarray() for out in self.resampler.resample(None))
-        context = self.stream.codec_context
-        samples = np.concatenate(self.chunks, axis=1) if self.chunks else np.zeros((context.channels, 0), np.float32)
-        return AudioScan(codec=context.name, profile=context.profile, sample_rate=context.sample_rate,
-                         channels=context.channels, layout=context.layout.name, samples=samples,
-                         end_sec=float(self.end), start_sec=self.start)
+def _audio_scan(stream, meter: SoundMeter) -> AudioScan:
+    measures, digest = meter.finish()
+    context = stream.codec_context
+    return AudioScan(codec=context.name, profile=context.profile, sample_rate=context.sample_rate,
+                     channels=context.channels, layout=context.layout.name, measures=measures, digest=digest,
+                     end_sec=float(meter.end))

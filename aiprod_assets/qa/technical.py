@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 
 from aiprod_assets.contracts import CheckResult, RenderProfile
-from aiprod_assets.media.loudness import integrated_loudness, true_peak_dbtp
 from aiprod_assets.media.probe import moov_before_mdat
 from aiprod_assets.qa.broadcast import (
     AUDIO_EARLY_LIMIT_SEC,
@@ -21,17 +20,15 @@ from aiprod_assets.qa.broadcast import (
     DROPOUT_DBFS,
     DROPOUT_MIN_SEC,
     MAX_FLASHES_PER_SECOND,
-    clipped_samples,
-    dropouts,
     sync_offset_ok,
 )
 from aiprod_assets.qa.scan import (
     BLACK_LUMA_MEAN,
     FROZEN_MEAN_ABS_DIFF,
-    QA_SAMPLE_RATE,
     MediaScan,
     scan,
 )
+from aiprod_assets.qa.sound_measures import SoundMemo, true_runs
 
 FROZEN_SHARE_OF_MEDIAN = 0.25
 
@@ -44,7 +41,6 @@ DURATION_TOLERANCE_SEC = 2.0
 LEGAL_LUMA_SHARE = 0.99
 RUN_LIMIT_SEC = 0.5  # black or frozen runs at least this long fail
 SILENCE_GAP_SEC = 2.0
-SILENCE_DBFS = -60.0
 
 
 @dataclass(frozen=True)
@@ -61,38 +57,13 @@ def _result(check_id: str, passed: bool, measured, expected, timecode: float | N
                        timecode_sec=None if timecode is None else round(float(timecode), 3), per_second=per_second)
 
 
-def _runs(flags: list[bool]) -> list[tuple[int, int]]:
-    """(start, length) of each run of True."""
-    runs, start = [], None
-    for index, flag in enumerate([*flags, False]):
-        if flag and start is None:
-            start = index
-        elif not flag and start is not None:
-            runs.append((start, index - start))
-            start = None
-    return runs
-
-
 def _longest_run_check(check_id: str, flags: list[bool], step: float, allowed: bool, what: str) -> CheckResult:
-    runs = _runs(flags)
+    runs = true_runs(flags)
     start, length = max(runs, key=lambda r: r[1], default=(0, 0))
     seconds = length * step
     passed = allowed or seconds < RUN_LIMIT_SEC
     return _result(check_id, passed, f"longest {what} run {seconds:.2f}s", f"no {what} run >= {RUN_LIMIT_SEC}s",
                    start * step if length and not passed else None)
-
-
-def _silence(samples: np.ndarray) -> tuple[float, float | None, bool]:
-    """Longest gap below the silence floor, where it starts, and whether the whole clip is silent."""
-    window = QA_SAMPLE_RATE // 10
-    usable = samples[:, : samples.shape[1] // window * window]
-    if usable.size == 0:
-        return 0.0, None, True
-    rms = np.sqrt((usable.reshape(usable.shape[0], -1, window) ** 2).mean(axis=(0, 2)))
-    quiet = list(20 * np.log10(np.maximum(rms, 1e-12)) < SILENCE_DBFS)
-    runs = _runs(quiet)
-    start, length = max(runs, key=lambda r: r[1], default=(0, 0))
-    return length * 0.1, start * 0.1 if length else None, all(quiet)
 
 
 def technical_checks(media: MediaScan, expect: Expectations) -> list[CheckResult]:
@@ -177,7 +148,7 @@ def _sync_check(audio, audio_duration: float, video_duration: float, step: float
 
 
 def _dropout_check(audio) -> CheckResult:
-    found = dropouts(audio.samples, QA_SAMPLE_RATE)
+    found = audio.measures.dropouts
     start = (audio.start_sec or 0.0) + found[0][0] if found else None
     longest = max((length for _, length in found), default=0.0)
     return _result("audio_dropout", not found,
@@ -187,7 +158,7 @@ def _dropout_check(audio) -> CheckResult:
 
 
 def _clipping_check(audio) -> CheckResult:
-    rate, first = clipped_samples(audio.samples, QA_SAMPLE_RATE)
+    rate, first = audio.measures.clipped_per_sec, audio.measures.first_clipped_sec
     passed = rate <= CLIPPED_SAMPLES_PER_SECOND
     return _result("clipping", passed, f"{rate:.1f} clipped samples/s",
                    f"<= {CLIPPED_SAMPLES_PER_SECOND:g} clipped samples/s (flat tops)",
@@ -200,9 +171,10 @@ def _audio_checks(audio, profile: RenderProfile, video_duration: float, step: fl
     if audio is None:
         return [_result(i, False, "no audio stream", expected_audio if i == "audio" else "an audio stream")
                 for i in ("audio", "av_sync", "loudness", "true_peak", "silence", "audio_dropout", "clipping")]
-    audio_duration = audio.end_sec or audio.samples.shape[1] / QA_SAMPLE_RATE
-    lufs, peak = integrated_loudness(audio.samples), true_peak_dbtp(audio.samples)
-    gap, gap_start, all_silent = _silence(audio.samples)
+    sound = audio.measures
+    audio_duration = audio.end_sec or sound.duration_sec
+    lufs, peak = sound.loudness_lufs, sound.true_peak_dbtp
+    gap, gap_start, all_silent = sound.silence_gap_sec, sound.silence_start_sec, sound.all_silent
     low, high = profile.loudness_lufs - profile.loudness_tolerance_lu, profile.loudness_lufs + profile.loudness_tolerance_lu
     return [
         _result("audio", (audio.codec, (audio.profile or "").upper(), audio.sample_rate, audio.layout)
@@ -220,5 +192,6 @@ def _audio_checks(audio, profile: RenderProfile, video_duration: float, step: fl
     ]
 
 
-def check_file(path: str | Path, expect: Expectations, on_frame=None) -> list[CheckResult]:
-    return technical_checks(scan(path, on_frame), expect)
+def check_file(path: str | Path, expect: Expectations, on_frame=None,
+               sounds: SoundMemo | None = None) -> list[CheckResult]:
+    return technical_checks(scan(path, on_frame, sounds=sounds), expect)

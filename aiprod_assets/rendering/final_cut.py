@@ -31,7 +31,7 @@ from aiprod_assets.media.encode import ClipWriter
 from aiprod_assets.media.loudness import normalize_loudness
 from aiprod_assets.media.tags import aiprod_comment
 from aiprod_assets.paths import cut_sound_cache
-from aiprod_assets.qa.cache import cached_frame_stats
+from aiprod_assets.qa.cache import StoredSounds, cached_frame_stats
 from aiprod_assets.qa.cut_scan import Span
 from aiprod_assets.rendering.cut_qa import judge_cut
 from aiprod_assets.rendering.smart_cut import smart_assemble
@@ -228,7 +228,7 @@ def make_final_cut(store: Store, job_id: str, shot_list: ShotList, clips: list[C
         if made is None:
             made = request.assemble(out, workdir=Path(tmp))
         judged = judge_cut(out, made.spans, shot_list, set(by_shot.values()),
-                           kept_stats=lambda path: cached_frame_stats(store, path))
+                           kept_stats=lambda path: cached_frame_stats(store, path), sounds=StoredSounds(store))
         uri = store.put_file(final_cut_key(job_id), out)
         digest = file_sha256(out)
     cut = FinalCut(job_id=job_id, uri=uri, sha256=digest, duration_sec=round(made.frames / profile.fps, 6),
