@@ -123,4 +123,8 @@ def test_delivery_manifest_checksums_match_the_files(lighthouse_job):
     assert "QA report: lighthouse-keeper" in html and html.count("<h2>Shot") == shots
     assert "prompt adherence: not judged (no vision judge configured)" in html
     # Each clip was judged once, while it rendered; the QA asset read the kept result of the same bytes.
-    assert len([k for k in store.list_keys("cache/qa") if k.endswith(".json")]) == shots
+    kept = [k for k in store.list_keys("cache/qa") if k.endswith(".json")]
+    sounds = [k for k in kept if k.startswith("cache/qa/sound-")]
+    assert len(kept) - len(sounds) == shots
+    # Each sound was measured once: every clip's, and the cut's.
+    assert len(sounds) == shots + 1
