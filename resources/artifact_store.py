@@ -67,8 +67,22 @@ class ArtifactStore(dg.ConfigurableResource, ABC):
 
     def local_copy(self, key: str, folder: Path) -> Path:
         """A local file with the object's bytes, for tools that need a path (decoders, encoders)."""
+        return self._copied_into(key, folder, lambda handle: handle.write(self.get_bytes(key)))
+
+    @staticmethod
+    def _copied_into(key: str, folder: Path, write) -> Path:
+        """The file for ``key`` in ``folder``, written whole by ``write(handle)`` under another name, then renamed:
+        where one folder serves many readers (the review app's media), a reader of the copy before, or of this
+        one, never meets a file being written."""
         path = Path(folder) / check_key(key).replace("/", "__")
-        path.write_bytes(self.get_bytes(key))
+        fd, part = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                write(handle)
+            os.replace(part, path)
+        except BaseException:
+            Path(part).unlink(missing_ok=True)
+            raise
         return path
 
     def stored_file(self, key: str) -> Path | None:

@@ -123,6 +123,5 @@ class GcsArtifactStore(ArtifactStore):
         return url, expires_at.isoformat(timespec="seconds")
 
     def local_copy(self, key: str, folder: Path) -> Path:
-        path = Path(folder) / check_key(key).replace("/", "__")
-        self._bucket().blob(self._name(key)).download_to_filename(str(path))
-        return path
+        blob = self._bucket().blob(self._name(key))
+        return self._copied_into(key, folder, blob.download_to_file)

@@ -226,10 +226,13 @@ def _device_workers_of(parent_pid: int) -> list[int]:
 
 
 def _serve_review_app(tmp_path: Path, *options: str) -> tuple[subprocess.Popen, list[int]]:
-    """`aiprod review` up (its API answering); the device workers it started by then."""
+    """`aiprod review` up (its API answering), its temporary files in tmp_path/tmp; the device workers it
+    started by then."""
     port = free_port()
+    (tmp_path / "tmp").mkdir(exist_ok=True)
     app = subprocess.Popen([*aiprod_command(), "review", "--port", str(port), *options], cwd=tmp_path,
-                           env=aiprod_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                           env=aiprod_env(tmp_path, {"TMPDIR": str(tmp_path / "tmp")}), stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while True:
         try:
@@ -243,15 +246,25 @@ def _serve_review_app(tmp_path: Path, *options: str) -> tuple[subprocess.Popen, 
 
 def test_the_review_app_renders_in_a_device_worker_of_its_own_that_ends_with_it(tmp_path):
     """The app runs what edits call for in its process: their previz renders go to a worker started with
-    the app (torch imported there meanwhile, not by the first edit), which stops when the app does."""
+    the app (torch imported there meanwhile, not by the first edit), which stops when the app does. Stopped
+    with SIGTERM (a service manager) or Ctrl-C, the app ends cleanly: exit 0, after its command's context
+    closed, which stops the worker as a command does (removing its renders-ahead folder,
+    test_render_ahead.py), and with its media copies' folder removed. uvicorn raises the signal again once it
+    has stopped, and SIGTERM's default then killed the process before any of that: exit -15, its worker
+    killed by its parent-death signal, and both folders left in the temporary folder."""
     app, workers = _serve_review_app(tmp_path)
     try:
         assert len(workers) == 1
+        assert list((tmp_path / "tmp").glob("aiprod-review-media-*"))  # made as the app starts
     finally:
         app.terminate()
         app.wait(timeout=60)
+    assert app.returncode == 0
     assert not _alive(workers[0])
+    assert list((tmp_path / "tmp").iterdir()) == []
     quiet, none = _serve_review_app(tmp_path, "--no-local-runs")  # renders nothing: no worker
-    quiet.terminate()
+    quiet.send_signal(signal.SIGINT)
     quiet.wait(timeout=60)
     assert none == []
+    assert quiet.returncode == 0
+    assert list((tmp_path / "tmp").iterdir()) == []

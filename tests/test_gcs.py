@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime
 
 import dagster as dg
+import httpx
 import pytest
 from dagster_gcp import GCSResource
 
@@ -222,3 +223,38 @@ def test_a_log_on_gcs_is_appended_one_object_per_entry(gcs_store):
     assert [e["total_usd"] for e in trail.events] == [0.0, 1.0, 2.0, 3.0, 4.0] and trail.bad_lines == [6]
     assert len(gcs_store.list_keys(log_entry_prefix(audit_key("gcs-audit")))) == 6
     assert not gcs_store.exists(audit_key("gcs-audit"))  # nothing is ever rewritten in place
+
+
+def test_a_local_copy_fetched_again_never_changes_under_a_reader(gcs_store, tmp_path):
+    """The review app serves media from one folder of copies, fetching an object again for each request (a
+    job's cut changes under the same key). The copy is written under another name and renamed, so a player still
+    reading the copy before gets its bytes whole, and no part-written file is left. Written in place, the second
+    fetch truncated the file the reader held: it read the new bytes, or part of them."""
+    gcs_store.put_bytes("jobs/abc/final_cut.mp4", b"first cut " * 50_000)
+    first = gcs_store.local_copy("jobs/abc/final_cut.mp4", tmp_path)
+    with first.open("rb") as reader:
+        gcs_store.put_bytes("jobs/abc/final_cut.mp4", b"second cut" * 70_000)
+        second = gcs_store.local_copy("jobs/abc/final_cut.mp4", tmp_path)
+        assert reader.read() == b"first cut " * 50_000
+    assert second == first and second.read_bytes() == b"second cut" * 70_000
+    assert [p.name for p in tmp_path.iterdir()] == [first.name]
+
+
+def test_the_review_app_over_gcs_serves_media_from_copies_that_go_when_it_stops(gcs_store):
+    from aiprod_assets.layout import final_cut_key
+    from aiprod_assets.review.reviewers import add_reviewer
+    from aiprod_assets.review_app.app import create_app
+    from tests.support.review import REVIEW_JOB, serving, store_review_job
+
+    store_review_job(gcs_store)
+    cut = os.urandom(300_000)
+    gcs_store.put_bytes(final_cut_key(REVIEW_JOB), cut)
+    token = add_reviewer(gcs_store, "viewer-1", "viewer")
+    app = create_app(gcs_store, poll_sec=0.05)
+    copies = app.state.media_cache
+    with serving(app) as url:
+        answer = httpx.get(f"{url}/media/{REVIEW_JOB}/final_cut/x.mp4", headers={"Authorization": f"Bearer {token}"},
+                           timeout=30)
+        assert answer.status_code == 200 and answer.content == cut
+        assert [p.read_bytes() for p in copies.iterdir()] == [cut]
+    assert not copies.exists()

@@ -3,6 +3,7 @@ approve, reject, comment, edit a shot, history; `aiprod review` serves the app a
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import click
@@ -147,7 +148,21 @@ def review(ctx: click.Context, host: str, port: int, local_runs: bool) -> None:
     click.echo(f"review app on http://{host}:{port}/ over {env.location}", err=True)
     if runner:
         runner.start()
+    _stop_quietly_on(signal.SIGTERM, signal.SIGINT)
     uvicorn.run(app, host=host, port=port, log_level="warning", ws_max_size=MAX_BODY_BYTES)
+
+
+def _stop_quietly_on(*signals: signal.Signals) -> None:
+    """uvicorn stops the app on SIGTERM or Ctrl-C and then raises the signal again, for whatever handler it
+    found: by default SIGTERM then killed the process outright, before the command's context closed, so its
+    device worker died by its parent-death signal and left its renders-ahead folder behind. With this handler
+    the command returns as it does after any stop, its context closes (the worker stopped and its folder
+    removed), and it exits 0: stopping a server when asked is a clean end."""
+    def stop(_signum, _frame) -> None:
+        raise SystemExit(0)
+
+    for number in signals:
+        signal.signal(number, stop)
 
 
 @review.command("add-user")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -48,9 +50,19 @@ SECURITY_HEADERS = {
 def create_app(store: Store, on_action: Callable[[ReviewEvent], None] | None = None,
                poll_sec: float = 0.1) -> FastAPI:
     """The review app over ``store``; ``on_action`` is told of each decision, edit and restore as it is made."""
-    app = FastAPI(title="AIPROD review", docs_url=None, redoc_url=None)
-    hubs = Hubs(store, poll_sec)
+    # Media from a store elsewhere (GCS) is served from local copies, which go when the app stops.
     media_cache = Path(tempfile.mkdtemp(prefix="aiprod-review-media-"))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        try:
+            yield
+        finally:
+            shutil.rmtree(media_cache, ignore_errors=True)
+
+    app = FastAPI(title="AIPROD review", docs_url=None, redoc_url=None, lifespan=lifespan)
+    app.state.media_cache = media_cache
+    hubs = Hubs(store, poll_sec)
     acted = on_action or (lambda event: None)
 
     @app.middleware("http")
