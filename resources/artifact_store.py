@@ -15,6 +15,25 @@ import dagster as dg
 from aiprod_assets.layout import check_key
 
 
+def write_whole(path: Path, write, stored: bool = False) -> None:
+    """``write(handle)`` into a file beside ``path``, then renamed over it: a reader meets the file before or
+    the one after, never one being written. ``stored``: an artefact, on disk before the rename and readable by
+    the team's other accounts (mkstemp makes it 0600)."""
+    fd, part = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            if stored:
+                handle.flush()
+                os.fsync(handle.fileno())
+        if stored:
+            os.chmod(part, 0o644)
+        os.replace(part, path)
+    except BaseException:
+        Path(part).unlink(missing_ok=True)
+        raise
+
+
 class ArtifactStore(dg.ConfigurableResource, ABC):
     """Where every artefact of a job lives, addressed by relative keys (DESIGN.md §4)."""
 
@@ -71,18 +90,11 @@ class ArtifactStore(dg.ConfigurableResource, ABC):
 
     @staticmethod
     def _copied_into(key: str, folder: Path, write) -> Path:
-        """The file for ``key`` in ``folder``, written whole by ``write(handle)`` under another name, then renamed:
-        where one folder serves many readers (the review app's media), a reader of the copy before, or of this
-        one, never meets a file being written."""
+        """The file for ``key`` in ``folder``, written whole by ``write(handle)``: where one folder serves many
+        readers (the review app's media), a reader of the copy before, or of this one, never meets a file being
+        written."""
         path = Path(folder) / check_key(key).replace("/", "__")
-        fd, part = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                write(handle)
-            os.replace(part, path)
-        except BaseException:
-            Path(part).unlink(missing_ok=True)
-            raise
+        write_whole(path, write)
         return path
 
     def stored_file(self, key: str) -> Path | None:
@@ -102,17 +114,7 @@ class LocalArtifactStore(ArtifactStore):
     def _atomic_write(self, key: str, write) -> str:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                write(handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide artefacts from the team's other accounts
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_whole(path, write, stored=True)
         return path.as_uri()
 
     def put_bytes(self, key: str, data: bytes) -> str:

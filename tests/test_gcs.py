@@ -12,12 +12,16 @@ import pytest
 from dagster_gcp import GCSResource
 
 from aiprod_assets.intake.submission import latest_rejection
+from aiprod_assets.layout import final_cut_key
+from aiprod_assets.review.reviewers import add_reviewer
+from aiprod_assets.review_app.app import create_app
 from aiprod_assets.testing.gcs_emulator import client, running_emulator
 from resources.gcs_store import GcsArtifactStore
 from resources.policy import ProductionPolicy
 from sensors.brief_cursor import BriefCursor
 from sensors.brief_sensor import brief_upload_sensor
 from tests.support.jobs import brief_bytes, run_production
+from tests.support.review import REVIEW_JOB, serving, store_review_job
 
 
 @pytest.fixture(scope="module")
@@ -241,11 +245,6 @@ def test_a_local_copy_fetched_again_never_changes_under_a_reader(gcs_store, tmp_
 
 
 def test_the_review_app_over_gcs_serves_media_from_copies_that_go_when_it_stops(gcs_store):
-    from aiprod_assets.layout import final_cut_key
-    from aiprod_assets.review.reviewers import add_reviewer
-    from aiprod_assets.review_app.app import create_app
-    from tests.support.review import REVIEW_JOB, serving, store_review_job
-
     store_review_job(gcs_store)
     cut = os.urandom(300_000)
     gcs_store.put_bytes(final_cut_key(REVIEW_JOB), cut)
