@@ -1,6 +1,7 @@
 """kill -9 of `aiprod run` at four points, then `aiprod run` again in the CLI's own Dagster home (whose
 `gpu` pool allows one run): the dead run is failed and its slot freed, the job finishes, and no shot
-that was finished before the kill is rendered again."""
+that was finished before the kill is rendered again; what the killed run left in the temporary folder goes
+with the next run."""
 
 import json
 import signal
@@ -45,17 +46,23 @@ def kill_when(process, folder: Path, pattern: str, timeout_sec: float = 120) -> 
 @pytest.mark.parametrize("point", CRASH_POINTS)
 def test_a_killed_run_never_wedges_the_next_and_finished_shots_are_reused(tmp_path, brief, point):
     folder = tmp_path / ".aiprod" / "store" / "jobs" / JOB
-    first = start_aiprod(tmp_path, "run", brief)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {"TMPDIR": str(temp)}
+    first = start_aiprod(tmp_path, "run", brief, env_extra=env)
     kill_when(first, folder, CRASH_POINTS[point])
     assert first.returncode == -signal.SIGKILL
+    if point == "mid-render":  # nothing runs at SIGKILL: the render's folder, with its partial clip, stays
+        assert list(temp.glob(f"aiprod-{JOB}-*/*.mp4")), sorted(p.name for p in temp.rglob("*"))
     assert not (folder / "delivery_manifest.json").exists()
     finished = {p.name for p in folder.glob("clips/*.json")}
 
-    status = aiprod(tmp_path, "status", JOB)
+    status = aiprod(tmp_path, "status", JOB, env_extra=env)
     assert "interrupted (process gone)" in status.stdout, status.stdout + status.stderr
 
-    second = aiprod(tmp_path, "run", brief, timeout=300)
+    second = aiprod(tmp_path, "run", brief, timeout=300, env_extra=env)
     assert second.returncode == 0, second.stderr[-2000:]
+    assert not list(temp.glob("aiprod-*")), "the next run removes what the killed one left in the temporary folder"
     assert (folder / "delivery_manifest.json").exists()
     clips = RenderedClips.model_validate_json((folder / "rendered_clips.json").read_bytes()).clips
     reused = {f"{c.shot_id}-{c.spec_hash[:12]}.json" for c in clips if c.reused}

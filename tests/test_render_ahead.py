@@ -1,9 +1,7 @@
 """A shot rendered ahead in the device worker: served to the request that asks for exactly it (clip, previews,
 measurements), dropped for any other, stopped by any other, and never in the way of a describe or a close."""
 
-import os
-import subprocess
-import sys
+import signal
 import threading
 import time
 
@@ -15,6 +13,7 @@ from aiprod_assets.media.torch_device import resolve_device
 from aiprod_assets.planning.profiles import render_profile
 from aiprod_assets.rendering.previz.device_worker import DeviceWorker
 from aiprod_assets.rendering.previz.renderer import render_previz_clip
+from tests.support.held_folders import holding_process
 from tests.support.shots import make_shot
 
 PROFILE = render_profile("360p")
@@ -126,13 +125,10 @@ def test_a_worker_removes_the_folders_of_workers_that_are_gone_as_it_starts(tmp_
     folder = tmp_path / "worker-tmp"
     folder.mkdir()
     monkeypatch.setenv("TMPDIR", str(folder))
-    gone = subprocess.Popen([sys.executable, "-c", "pass"])
-    gone.wait()  # a worker killed with its command: its pid is free, its folder and partial clip left
-    stale = folder / f"aiprod-ahead-{gone.pid}-x1y2"
-    stale.mkdir()
-    (stale / "s01-01.mp4").write_bytes(b"part of a clip")
-    living = folder / f"aiprod-ahead-{os.getpid()}-z3"  # a worker still running (this process stands for it)
-    living.mkdir()
+    gone, stale = holding_process(folder, "ahead")
+    gone.send_signal(signal.SIGKILL)  # a worker killed with its command: its folder and partial clip left
+    gone.wait()
+    living_process, living = holding_process(folder, "ahead")  # a worker still running
     worker = DeviceWorker.start()
     try:
         worker.describe("cpu", 0)  # served: the worker has started, and makes nothing ahead
@@ -142,4 +138,6 @@ def test_a_worker_removes_the_folders_of_workers_that_are_gone_as_it_starts(tmp_
         assert worker.render("job-a", shot, PROFILE, tmp_path / "c.mp4", "cpu", 0).rendered_ahead
     finally:
         worker.close()
+        living_process.kill()
+        living_process.wait()
     assert not stale.exists() and living.exists()

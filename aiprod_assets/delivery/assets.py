@@ -1,6 +1,5 @@
 """Delivery asset: the manifest of every deliverable, with the human-readable QA report beside it."""
 
-import tempfile
 import time
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from aiprod_assets.operations.job_facts import shot_failures
 from aiprod_assets.partitions import PRODUCTION_JOB, jobs_partitions
 from aiprod_assets.qa.report_html import render_qa_report
 from aiprod_assets.review.live import LiveFeed
+from aiprod_assets.work_folders import work_folder
 from resources.artifact_store import ArtifactStore
 
 # Every asset of the job made before this one.
@@ -75,7 +75,7 @@ def delivery_manifest(context: dg.AssetExecutionContext, final_cut: FinalCut, re
     """Every deliverable with uri, sha256 and size (signed URLs where the store has them), cost certification, QA
     summary, who approved the cut, and lineage."""
     job_id = context.partition_key
-    with tempfile.TemporaryDirectory() as tmp:
+    with work_folder(f"{job_id}-delivery") as tmp:
         folder = Path(tmp)
         clip_paths = local_clips(store, job_id, rendered_clips.clips, folder)
         cut_key = final_cut_key(job_id)

@@ -1,6 +1,5 @@
 """QA gate assets: technical and semantic reports on every clip, each with a blocking check."""
 
-import tempfile
 from pathlib import Path
 
 import dagster as dg
@@ -24,6 +23,7 @@ from aiprod_assets.qa.semantic import (
     scene_consistency,
     score_shot,
 )
+from aiprod_assets.work_folders import work_folder
 from resources.artifact_store import ArtifactStore
 from resources.policy import ProductionPolicy
 from resources.vision_judge import VisionJudge
@@ -40,7 +40,7 @@ def technical_qa_report(context: dg.AssetExecutionContext, shot_list: ShotList, 
     job_id = context.partition_key
     shots = {s.shot_id: s for s in shot_list.shots}
     reports = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with work_folder(f"{job_id}-qa") as tmp:
         paths = local_clips(store, job_id, rendered_clips.clips, Path(tmp))
         for clip in rendered_clips.clips:
             # Judged while it rendered (or on an earlier run): the kept result of these very bytes, hashed here
@@ -77,7 +77,7 @@ def semantic_qa_report(context: dg.AssetExecutionContext, shot_list: ShotList, r
     prompt adherence only with a vision judge, and the report says what was not judged."""
     job_id = context.partition_key
     threshold = policy.semantic_threshold
-    with tempfile.TemporaryDirectory() as tmp:
+    with work_folder(f"{job_id}-qa") as tmp:
         paths = local_clips(store, job_id, rendered_clips.clips, Path(tmp))
         # Sampled while each clip rendered (or on an earlier run), from these very bytes.
         pictures = {shot_id: cached_pictures(store, path) for shot_id, path in paths.items()}

@@ -7,7 +7,6 @@ atomically, so a crash at any moment leaves either a finished clip or a re-rende
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -37,6 +36,7 @@ from aiprod_assets.rendering.backend import RenderBackend, RenderRequest
 from aiprod_assets.rendering.concurrent import render_concurrently
 from aiprod_assets.rendering.retry import Attempt, render_with_fallback
 from aiprod_assets.review.live import LiveFeed
+from aiprod_assets.work_folders import work_folder
 
 if TYPE_CHECKING:
     from aiprod_assets.qa.as_encoded import EncodedPictures
@@ -257,7 +257,7 @@ class ClipRenderer:
             records[shot.shot_id] = record
             if self.on_stored is not None:
                 self.on_stored(record)
-        with tempfile.TemporaryDirectory(prefix=f"aiprod-{self.job_id}-") as tmp:
+        with work_folder(self.job_id) as tmp:
             if self.concurrency <= 1:
                 for n, shot in pending:
                     reserved = self.budget.reserve(shot.shot_id, self._in_order(records))

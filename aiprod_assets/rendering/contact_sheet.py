@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from aiprod_assets.layout import Store, contact_sheet_key, local_clips
 from aiprod_assets.media.font import text_mask
 from aiprod_assets.media.png import encode_png
 from aiprod_assets.qa.semantic import sheet_picture
+from aiprod_assets.work_folders import work_folder
 
 COLUMNS = 4
 LABEL_HEIGHT = 20
@@ -50,7 +50,7 @@ def store_contact_sheet(store: Store, job_id: str, clips: list[ClipRecord],
                         kept_middle: Callable[[Path], np.ndarray | None] = lambda path: None) -> bytes:
     """The job's contact sheet, stored at jobs/<id>/contact_sheet.png; its PNG bytes. ``kept_middle`` gives a
     clip's middle frame where QA already took it (no decode), else None."""
-    with tempfile.TemporaryDirectory() as tmp:
+    with work_folder(f"{job_id}-sheet") as tmp:
         paths = local_clips(store, job_id, clips, Path(tmp))
         thumbs = []
         for clip in clips:

@@ -4,7 +4,6 @@ a deliverable of its own (technical checks, and the number of shots a viewer see
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +35,7 @@ from aiprod_assets.qa.cut_scan import Span
 from aiprod_assets.rendering.cut_qa import judge_cut
 from aiprod_assets.rendering.smart_cut import smart_assemble
 from aiprod_assets.rendering.transitions import crossfade_frames
+from aiprod_assets.work_folders import work_folder
 
 
 def joined_audio(clips: list[tuple[Shot, Path]], profile: RenderProfile,
@@ -219,7 +219,7 @@ def make_final_cut(store: Store, job_id: str, shot_list: ShotList, clips: list[C
     if kept is not None:
         return MadeCut(value=kept, segments=kept.segments_detected, segment_starts=kept.segment_starts, reused=True)
     profile = shot_list.profile
-    with tempfile.TemporaryDirectory() as tmp:
+    with work_folder(f"{job_id}-cut") as tmp:
         by_shot = local_clips(store, job_id, clips, Path(tmp))
         out = Path(tmp) / "final_cut.mp4"
         request = cut_request(job_id, shot_list, clips, by_shot, title, encoder)

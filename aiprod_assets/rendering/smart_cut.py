@@ -13,7 +13,7 @@ cut was copied from, from which the cut's QA is composed (qa/cut_scan.py).
 
 from __future__ import annotations
 
-import tempfile
+import contextlib
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -27,6 +27,7 @@ from aiprod_assets.media.encode import AUDIO_BITRATE, AUDIO_FRAME_SAMPLES, ClipW
 from aiprod_assets.media.sound_cache import SoundEncoder
 from aiprod_assets.qa.cut_scan import Span
 from aiprod_assets.rendering.transitions import fade_into
+from aiprod_assets.work_folders import work_folder
 
 
 class CannotCopy(Exception):
@@ -152,8 +153,7 @@ def smart_assemble(clips: list[tuple[Shot, Path]], profile: RenderProfile, out_p
     with open_for_packets(clips[0][1]) as first:
         muxer = _CutMuxer(out_path, first.streams.video[0], profile, title, comment, audio, sound_cache)
     try:
-        with tempfile.TemporaryDirectory(prefix="aiprod-cut-") as tmp:
-            folder = workdir or Path(tmp)
+        with contextlib.nullcontext(workdir) if workdir else work_folder("cut") as folder:
             previous_last: np.ndarray | None = None
             for n, (shot, path) in enumerate(clips):
                 if between_parts is not None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,6 +33,7 @@ from aiprod_assets.review_app.auth import (
 from aiprod_assets.review_app.feed import Hubs
 from aiprod_assets.review_app.job_view import job_ids, job_summary, job_view
 from aiprod_assets.review_app.messages import handle_message
+from aiprod_assets.work_folders import WorkFolder
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 64 * 1024  # also the largest websocket message (`aiprod review` sets uvicorn's ws_max_size)
@@ -51,14 +50,15 @@ def create_app(store: Store, on_action: Callable[[ReviewEvent], None] | None = N
                poll_sec: float = 0.1) -> FastAPI:
     """The review app over ``store``; ``on_action`` is told of each decision, edit and restore as it is made."""
     # Media from a store elsewhere (GCS) is served from local copies, which go when the app stops.
-    media_cache = Path(tempfile.mkdtemp(prefix="aiprod-review-media-"))
+    media_folder = WorkFolder("review-media")
+    media_cache = media_folder.path
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
         try:
             yield
         finally:
-            shutil.rmtree(media_cache, ignore_errors=True)
+            media_folder.remove()
 
     app = FastAPI(title="AIPROD review", docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.media_cache = media_cache

@@ -27,6 +27,6 @@ def aiprod(home: Path, *args, env_extra=None, timeout: float = 120) -> subproces
                           capture_output=True, text=True, timeout=timeout)
 
 
-def start_aiprod(home: Path, *args) -> subprocess.Popen:
-    return subprocess.Popen([*aiprod_command(), *map(str, args)], cwd=home, env=aiprod_env(home),
+def start_aiprod(home: Path, *args, env_extra=None) -> subprocess.Popen:
+    return subprocess.Popen([*aiprod_command(), *map(str, args)], cwd=home, env=aiprod_env(home, env_extra),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

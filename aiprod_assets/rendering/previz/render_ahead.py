@@ -12,10 +12,8 @@ ever, so a wrong guess costs only the frames drawn before the request came.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -23,23 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from aiprod_assets.contracts import RenderProfile, Shot
-
-_FOLDER_PREFIX = "aiprod-ahead-"
-
-
-def _remove_stale_folders(temp: Path) -> None:
-    """Folders of workers that are gone: a command killed with kill -9 takes its worker with it (SIGKILL),
-    before the worker can remove its own. Each folder is named after its worker's pid."""
-    for folder in temp.glob(f"{_FOLDER_PREFIX}*-*"):
-        pid = folder.name[len(_FOLDER_PREFIX):].split("-", 1)[0]
-        if not pid.isdigit():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            shutil.rmtree(folder, ignore_errors=True)
-        except PermissionError:
-            pass  # another user's worker, alive
+from aiprod_assets.work_folders import WorkFolder, remove_abandoned
 
 
 class Abandoned(Exception):
@@ -91,21 +73,21 @@ class RenderAhead:
     def __init__(self, work, connection: Connection):
         self.work, self.connection = work, connection
         self.finished: _Finished | None = None
-        self._folder: Path | None = None  # made by the first work ahead: most workers never make one
+        self._folder: WorkFolder | None = None  # made by the first work ahead: most workers never make one
         # As the worker starts, whatever it then does: a command killed while its worker made a cut ahead
         # leaves that folder, and the next command may have nothing to make ahead.
-        _remove_stale_folders(Path(tempfile.gettempdir()))
+        remove_abandoned()
 
     @property
     def folder(self) -> Path:
         if self._folder is None:
-            self._folder = Path(tempfile.mkdtemp(prefix=f"{_FOLDER_PREFIX}{os.getpid()}-"))
-        return self._folder
+            self._folder = WorkFolder("ahead")
+        return self._folder.path
 
     def close(self) -> None:
         """Remove the folder of renders made ahead, with anything in it."""
         if self._folder is not None:
-            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder.remove()
 
     def render(self, ahead_args: tuple) -> tuple | None:
         """Render what ``ahead_args`` (a render request's arguments, with no path) describes; return the

@@ -8,7 +8,6 @@ Each sample is rendered twice and the faster time kept, because a busy machine o
 
 from __future__ import annotations
 
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from aiprod_assets.contracts import (
 )
 from aiprod_assets.media.encode import choose_encoder
 from aiprod_assets.rendering.previz.renderer import render_previz_clip
+from aiprod_assets.work_folders import work_folder
 
 SAMPLE_FRAMES = (12, 60)  # the long one as long as a typical shot: less to extrapolate
 REPEATS = 2
@@ -57,7 +57,7 @@ def fit_timing(samples: list[TimedSample]) -> tuple[float, float, float]:
 
 def measure_device_profile(device, device_name: str, profiles: list[RenderProfile]) -> DeviceProfile:
     """Time previz on ``device`` at each of ``profiles`` (at least two sizes) and both sample lengths."""
-    with tempfile.TemporaryDirectory() as tmp:
+    with work_folder("timing") as tmp:
         folder = Path(tmp)
         warm_up = _time_once(device, profiles[0], SAMPLE_FRAMES[0], folder)
         samples = []
