@@ -1,11 +1,11 @@
-"""Temporary folders that outlive nothing: removed when their work ends, or, where their process was killed
-(kill -9, the OOM killer, a lost node), by the next process that makes one.
+"""Temporary folders that never outlive their work: removed when it ends, or, where its process was killed
+(kill -9, the OOM killer), by the next process that makes one.
 
 A process killed with SIGKILL runs no cleanup, so a ``tempfile.TemporaryDirectory`` of a killed render stays in
 the temporary folder with its clips for good. Each folder here holds an open, locked file (``.held``) for as
 long as its process lives; the kernel drops the lock when the process ends, however it ends. Making a folder
-sweeps away every folder whose lock can be taken: their makers are gone. A lock, not a pid in the
-name, so a recycled pid or a process in another PID namespace sharing the folder is never taken for its maker.
+sweeps away every folder whose lock can be taken: their makers are gone. A lock, not the pid in the name,
+decides: a recycled pid, or a process in another PID namespace sharing the folder, is never taken for its maker.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class WorkFolder:
         self._removal = weakref.finalize(self, _remove, self.path, lock)
 
     def remove(self) -> None:
-        """Remove the folder with all it holds (again: nothing)."""
+        """Remove the folder with all it holds; called again, nothing."""
         self._removal()
 
 
