@@ -75,8 +75,7 @@ def delivery_manifest(context: dg.AssetExecutionContext, final_cut: FinalCut, re
     """Every deliverable with uri, sha256 and size (signed URLs where the store has them), cost certification, QA
     summary, who approved the cut, and lineage."""
     job_id = context.partition_key
-    with work_folder(f"{job_id}-delivery") as tmp:
-        folder = Path(tmp)
+    with work_folder(f"{job_id}-delivery") as folder:
         clip_paths = local_clips(store, job_id, rendered_clips.clips, folder)
         cut_key = final_cut_key(job_id)
         html = render_qa_report(job_id, technical_qa_report, clip_paths, semantic_qa_report, final_cut,

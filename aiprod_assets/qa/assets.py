@@ -1,6 +1,5 @@
 """QA gate assets: technical and semantic reports on every clip, each with a blocking check."""
 
-from pathlib import Path
 
 import dagster as dg
 
@@ -40,8 +39,8 @@ def technical_qa_report(context: dg.AssetExecutionContext, shot_list: ShotList, 
     job_id = context.partition_key
     shots = {s.shot_id: s for s in shot_list.shots}
     reports = []
-    with work_folder(f"{job_id}-qa") as tmp:
-        paths = local_clips(store, job_id, rendered_clips.clips, Path(tmp))
+    with work_folder(f"{job_id}-qa") as folder:
+        paths = local_clips(store, job_id, rendered_clips.clips, folder)
         for clip in rendered_clips.clips:
             # Judged while it rendered (or on an earlier run): the kept result of these very bytes, hashed here
             # rather than taken from the record, so a file changed since is judged afresh.
@@ -77,8 +76,8 @@ def semantic_qa_report(context: dg.AssetExecutionContext, shot_list: ShotList, r
     prompt adherence only with a vision judge, and the report says what was not judged."""
     job_id = context.partition_key
     threshold = policy.semantic_threshold
-    with work_folder(f"{job_id}-qa") as tmp:
-        paths = local_clips(store, job_id, rendered_clips.clips, Path(tmp))
+    with work_folder(f"{job_id}-qa") as folder:
+        paths = local_clips(store, job_id, rendered_clips.clips, folder)
         # Sampled while each clip rendered (or on an earlier run), from these very bytes.
         pictures = {shot_id: cached_pictures(store, path) for shot_id, path in paths.items()}
     consistency = scene_consistency(pictures, {s.shot_id: s.scene_id for s in shot_list.shots})

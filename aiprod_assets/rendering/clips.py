@@ -257,15 +257,15 @@ class ClipRenderer:
             records[shot.shot_id] = record
             if self.on_stored is not None:
                 self.on_stored(record)
-        with work_folder(self.job_id) as tmp:
+        with work_folder(self.job_id) as folder:
             if self.concurrency <= 1:
                 for n, shot in pending:
                     reserved = self.budget.reserve(shot.shot_id, self._in_order(records))
-                    record = self.render_with_remediation(shot, Path(tmp), reserved)
+                    record = self.render_with_remediation(shot, folder, reserved)
                     self._rendered(n, total, shot, reserved, record)
                     records[shot.shot_id] = record
             else:
-                render_concurrently(self, pending, total, Path(tmp), records)
+                render_concurrently(self, pending, total, folder, records)
         return self._in_order(records)
 
     def _in_order(self, records: dict[str, ClipRecord]) -> list[ClipRecord]:

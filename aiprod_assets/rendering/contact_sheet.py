@@ -50,8 +50,8 @@ def store_contact_sheet(store: Store, job_id: str, clips: list[ClipRecord],
                         kept_middle: Callable[[Path], np.ndarray | None] = lambda path: None) -> bytes:
     """The job's contact sheet, stored at jobs/<id>/contact_sheet.png; its PNG bytes. ``kept_middle`` gives a
     clip's middle frame where QA already took it (no decode), else None."""
-    with work_folder(f"{job_id}-sheet") as tmp:
-        paths = local_clips(store, job_id, clips, Path(tmp))
+    with work_folder(f"{job_id}-sheet") as folder:
+        paths = local_clips(store, job_id, clips, folder)
         thumbs = []
         for clip in clips:
             middle = kept_middle(paths[clip.shot_id])

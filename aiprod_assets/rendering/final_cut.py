@@ -219,14 +219,14 @@ def make_final_cut(store: Store, job_id: str, shot_list: ShotList, clips: list[C
     if kept is not None:
         return MadeCut(value=kept, segments=kept.segments_detected, segment_starts=kept.segment_starts, reused=True)
     profile = shot_list.profile
-    with work_folder(f"{job_id}-cut") as tmp:
-        by_shot = local_clips(store, job_id, clips, Path(tmp))
-        out = Path(tmp) / "final_cut.mp4"
+    with work_folder(f"{job_id}-cut") as folder:
+        by_shot = local_clips(store, job_id, clips, folder)
+        out = folder / "final_cut.mp4"
         request = cut_request(job_id, shot_list, clips, by_shot, title, encoder)
-        made = made_ahead(request, out, Path(tmp)) if made_ahead is not None else None
+        made = made_ahead(request, out, folder) if made_ahead is not None else None
         ahead = made is not None
         if made is None:
-            made = request.assemble(out, workdir=Path(tmp))
+            made = request.assemble(out, workdir=folder)
         judged = judge_cut(out, made.spans, shot_list, set(by_shot.values()),
                            kept_stats=lambda path: cached_frame_stats(store, path), sounds=StoredSounds(store))
         uri = store.put_file(final_cut_key(job_id), out)

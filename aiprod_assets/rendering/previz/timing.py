@@ -57,8 +57,7 @@ def fit_timing(samples: list[TimedSample]) -> tuple[float, float, float]:
 
 def measure_device_profile(device, device_name: str, profiles: list[RenderProfile]) -> DeviceProfile:
     """Time previz on ``device`` at each of ``profiles`` (at least two sizes) and both sample lengths."""
-    with work_folder("timing") as tmp:
-        folder = Path(tmp)
+    with work_folder("timing") as folder:
         warm_up = _time_once(device, profiles[0], SAMPLE_FRAMES[0], folder)
         samples = []
         for profile in profiles:
