@@ -47,7 +47,28 @@ def small_brief(folder: Path, job_id: str) -> Path:
     return path
 
 
-def cpu_seconds(process: psutil.Process) -> float:
-    """User + system seconds of a running process and its children (a CLI's or the app's device worker)."""
-    return sum(times.user + times.system
-               for times in (p.cpu_times() for p in (process, *process.children(recursive=True))))
+def lingering_workers() -> list[psutil.Process]:
+    """Device workers an earlier command left lingering (rendering/previz/lingering.py): a command may take one
+    instead of starting its own, and then its CPU and memory are the command's too."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        if any("device_worker_process" in part for part in process.info["cmdline"] or ()):
+            found.append(process)
+    return found
+
+
+def process_cpu(process: psutil.Process) -> float | None:
+    try:
+        times = process.cpu_times()
+        return times.user + times.system
+    except psutil.Error:
+        return None
+
+
+def cpu_seconds(process: psutil.Process, taken_workers: bool = False) -> float:
+    """User + system seconds of a running process and its children (a CLI's or the app's device worker); with
+    ``taken_workers``, of every other device worker too: one it took (lingering.py) is not its child, and
+    the others idle meanwhile."""
+    tree = [process, *process.children(recursive=True)]
+    taken = [w for w in lingering_workers() if w.pid not in {p.pid for p in tree}] if taken_workers else []
+    return sum(cpu for p in (*tree, *taken) if (cpu := process_cpu(p)) is not None)

@@ -36,7 +36,7 @@ class Edited:
 def _edit_and_wait(url: str, token: str, instance: dg.DagsterInstance, job_id: str, shot_id: str, fields: dict,
                    app: psutil.Process, timeout_sec: float = 300.0) -> Edited:
     before = _latest_run(instance, job_id)
-    cpu_before = cpu_seconds(app)
+    cpu_before = cpu_seconds(app, taken_workers=True)
     started = time.perf_counter()
     answer = httpx.post(f"{url}/api/jobs/{job_id}/shots/{shot_id}", json=fields,
                         headers={"Authorization": f"Bearer {token}"}, timeout=30)
@@ -46,7 +46,7 @@ def _edit_and_wait(url: str, token: str, instance: dg.DagsterInstance, job_id: s
         if record is not None and (before is None or record.dagster_run.run_id != before.dagster_run.run_id):
             status = record.dagster_run.status
             if status == dg.DagsterRunStatus.SUCCESS:
-                return Edited(time.perf_counter() - started, cpu_seconds(app) - cpu_before)
+                return Edited(time.perf_counter() - started, cpu_seconds(app, taken_workers=True) - cpu_before)
             if status in (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED):
                 raise RuntimeError(f"the run the edit started ended {status.value}")
         time.sleep(0.1)  # a light poll: this process's CPU is taken from the app it times

@@ -3,7 +3,10 @@
     python -m bench.job [--durations 12,60,300] [--rounds 3]
 
 One home for every job, warmed by a 2 s job first (it measures the device profile, once per machine), and the
-project's bytecode written first, as a user's Python has it from a command's second run on.
+project's bytecode written first, as a user's Python has it from a command's second run on. Each command takes
+the device worker the one before it left lingering (rendering/previz/lingering.py), as a user's commands do
+from the second on, and its CPU and memory count as the command's; one more job of the first duration, as a
+first command that starts its own worker, is printed beside the rounds.
 For each duration: a plain render + encode of the job's shots in a device worker, the process the job's
 shots render in (the baseline), then `aiprod run` in a child process from its start to delivered, with the
 peak RSS of the child and the device worker it starts, together. The same render took 3.1 s in one process
@@ -45,6 +48,8 @@ from bench.aiprod_cli import (
     aiprod_script,
     compile_project,
     cpu_seconds,
+    lingering_workers,
+    process_cpu,
     small_brief,
 )
 from bench.app_edit import app_edit_seconds
@@ -66,27 +71,28 @@ def plain_render_seconds(brief: dict, folder: Path) -> tuple[float, dict[str, fl
     worker = DeviceWorker.start()
     try:
         worker.describe("auto", 0)  # torch imported: the job's worker does that while Dagster loads
-        before = cpu_seconds(psutil.Process(worker.process.pid))
+        before = cpu_seconds(psutil.Process(worker.pid))
         each = {shot.shot_id: worker.render(brief["job_id"], shot, profile, folder / f"{shot.shot_id}.mp4", "auto",
                                             0)[0] for shot in shots.shots}
-        render_cpu = cpu_seconds(psutil.Process(worker.process.pid)) - before
+        render_cpu = cpu_seconds(psutil.Process(worker.pid)) - before
     finally:
         worker.close()
     return sum(each.values()), each, render_cpu
 
 
 class TreeMemory(threading.Thread):
-    """The peak of the summed RSS of a process and its children (the CLI and its device worker), sampled."""
+    """The peak of the summed RSS of a process and its children (the CLI and its device worker), with
+    ``others`` (a lingering worker it may take), sampled."""
 
-    def __init__(self, pid: int, every_sec: float = 0.05):
+    def __init__(self, pid: int, others: list[psutil.Process], every_sec: float = 0.05):
         super().__init__(daemon=True)
-        self.process, self.every_sec, self.peak = psutil.Process(pid), every_sec, 0
+        self.process, self.others, self.every_sec, self.peak = psutil.Process(pid), others, every_sec, 0
         self.stopped = threading.Event()
 
     def run(self) -> None:
         while not self.stopped.wait(self.every_sec):
             try:
-                tree = [self.process, *self.process.children(recursive=True)]
+                tree = [self.process, *self.process.children(recursive=True), *self.others]
                 self.peak = max(self.peak, sum(p.memory_info().rss for p in tree if p.is_running()))
             except psutil.Error:
                 pass  # a process ended between the listing and the reading
@@ -100,12 +106,16 @@ class Timed:
     out: str
 
 
-def timed_run(brief_path: Path, home: Path, *command: str) -> Timed:
-    """One `aiprod run` (or ``command``) in a child process."""
+def timed_run(brief_path: Path, home: Path, *command: str, lingering: bool = True) -> Timed:
+    """One `aiprod run` (or ``command``) in a child process; ``lingering``: as a user's, taking a worker an
+    earlier command left, and leaving its own (else as a first command: its own worker, stopped with it)."""
+    others = lingering_workers()
+    before = {process.pid: process_cpu(process) for process in others}
+    env = {**aiprod_env(home), **({} if lingering else {"AIPROD_WORKER_LINGER_SEC": "0"})}
     started = time.perf_counter()
-    child = subprocess.Popen([aiprod_script(), *(command or ("run", str(brief_path)))], cwd=home, env=aiprod_env(home),
+    child = subprocess.Popen([aiprod_script(), *(command or ("run", str(brief_path)))], cwd=home, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    memory = TreeMemory(child.pid)
+    memory = TreeMemory(child.pid, others)
     memory.start()
     out = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
@@ -114,8 +124,16 @@ def timed_run(brief_path: Path, home: Path, *command: str) -> Timed:
     memory.join()
     if status != 0:
         sys.exit(f"aiprod run failed:\n{out[-2000:]}")
-    # The child's usage includes its waited-for children: the device worker, which it stops and waits for.
-    return Timed(seconds, max(usage.ru_maxrss * 1024, memory.peak) / 2**20, usage.ru_utime + usage.ru_stime, out)
+    # The child's usage includes its waited-for children, a worker it started and stopped. A worker it took,
+    # or started and left lingering, is not waited for: its CPU since the command started is added.
+    taken = 0.0
+    for process in lingering_workers():
+        then = before.get(process.pid, 0.0)
+        now = process_cpu(process)
+        if now is not None and then is not None:
+            taken += now - then
+    return Timed(seconds, max(usage.ru_maxrss * 1024, memory.peak) / 2**20,
+                 usage.ru_utime + usage.ru_stime + taken, out)
 
 
 def step_seconds(home: Path, job_id: str) -> tuple[dict[str, float], float]:
@@ -167,14 +185,14 @@ class Pair:
         return self.job.seconds / self.render
 
 
-def timed_pair(home: Path, duration: int, round_number: int) -> Pair:
-    """A new job of ``duration`` seconds: its plain render, then the job itself."""
-    job_id = f"bench-job-{duration}" + (f"-r{round_number}" if round_number else "")
+def timed_pair(home: Path, duration: int, round_number: int, lingering: bool = True) -> Pair:
+    """A new job of ``duration`` seconds: its plain render, then the job itself (``lingering``: timed_run's)."""
+    job_id = f"bench-job-{duration}" + (f"-r{round_number}" if round_number else "") + ("" if lingering else "-cold")
     brief = {**json.loads(EXAMPLE.read_text()), "job_id": job_id, "duration_sec": duration, "budget_usd": 50.0}
     brief_path = home / f"{job_id}.json"
     brief_path.write_text(json.dumps(brief))
     render, each, render_cpu = plain_render_seconds(brief, home)
-    return Pair(brief, brief_path, render, each, render_cpu, timed_run(brief_path, home))
+    return Pair(brief, brief_path, render, each, render_cpu, timed_run(brief_path, home, lingering=lingering))
 
 
 def main() -> None:
@@ -198,6 +216,12 @@ def main() -> None:
                 print(f"{duration} s job, {len(pairs)} rounds, whole job / plain render: "
                       + ", ".join(f"{p.job.seconds:.1f} / {p.render:.1f} s = {p.ratio:.2f}x" for p in pairs)
                       + "; the median round:")
+            if n == 0:
+                # Each round's command takes the worker the command before it left lingering, as a user's does
+                # from their second command on; a user's first command starts its own.
+                cold = timed_pair(home, duration, 0, lingering=False)
+                print(f"  as a first command, starting its own worker: {cold.job.seconds:.1f} / {cold.render:.1f} s = "
+                      f"{cold.ratio:.2f}x")
             if n == 0:
                 brief, brief_path, each, job = pair.brief, pair.brief_path, pair.each, pair.job
                 noop = timed_run(brief_path, home)

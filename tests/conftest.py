@@ -1,8 +1,15 @@
+import os
+
 import dagster as dg
 import pytest
 
 from resources.artifact_store import LocalArtifactStore
 from tests.support.jobs import EXAMPLES
+
+# The suite's commands stop their device workers as they end; tests/test_lingering_worker.py is where a worker
+# outlives its command, as it does for users. Hundreds of commands, each in its own environment, would leave
+# as many workers lingering on this machine.
+os.environ["AIPROD_WORKER_LINGER_SEC"] = "0"
 
 
 @pytest.fixture

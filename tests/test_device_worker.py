@@ -177,8 +177,8 @@ WATCHED_START = textwrap.dedent("""
     import sys
     from aiprod_assets.rendering.previz import device_worker
     start = device_worker.DeviceWorker.start.__func__
-    def watched(cls):
-        worker = start(cls)
+    def watched(cls, *args):
+        worker = start(cls, *args)
         print("worker", worker.process.pid, "started; dagster imported:", "dagster" in sys.modules,
               "; cli imported:", "aiprod_assets.cli.main" in sys.modules, file=sys.stderr, flush=True)
         return worker

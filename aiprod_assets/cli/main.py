@@ -11,7 +11,8 @@ from aiprod_assets.cli.entry import RENDERING_COMMANDS
 from aiprod_assets.cli.gcs_commands import bucket, deliver
 from aiprod_assets.cli.monitoring_command import monitoring
 from aiprod_assets.cli.qa_command import qa
-from aiprod_assets.cli.review_commands import REVIEW_COMMANDS
+from aiprod_assets.cli.review_commands import ASKING_BEFORE_DAGSTER, REVIEW_COMMANDS
+from aiprod_assets.cli.start_up import start_up
 from aiprod_assets.cli.storyboard_command import storyboard
 from aiprod_assets.job_ids import InvalidJobId, check_job_id
 
@@ -49,16 +50,8 @@ def cli(ctx: click.Context) -> None:
         # torch on the other core meanwhile, and stops when the command's context closes (an error or exit
         # included).
         ctx.with_resource(warm_device_worker())
-    import av
-
-    from aiprod_assets.media.arenas import fewer_malloc_arenas
-    from aiprod_assets.warning_filters import quiet_dagster_notices
-
-    quiet_dagster_notices()
-    fewer_malloc_arenas()
-
-    # The wheel carries libx264; a build without it cannot meet the render profile.
-    av.Codec("libx264", "w")
+    if ctx.invoked_subcommand not in ASKING_BEFORE_DAGSTER:
+        start_up()
 
 
 @cli.command()

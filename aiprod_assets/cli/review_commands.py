@@ -8,18 +8,44 @@ import sys
 
 import click
 
+# Commands that ask their device worker for a render before they load Dagster; they start up (cli/start_up.py)
+# once they have asked.
+ASKING_BEFORE_DAGSTER = ("edit-shot",)
+
 
 def _env_and_reviewer(name: str):
     from aiprod_assets.cli.local_env import LocalEnvironment
-    from aiprod_assets.review.reviewers import reviewer_named
 
     env = LocalEnvironment.from_env()
-    reviewer = reviewer_named(env.store, name)
+    return env, _reviewer(env.store, env.location, name)
+
+
+def _reviewer(store, location: str, name: str):
+    from aiprod_assets.review.reviewers import reviewer_named
+
+    reviewer = reviewer_named(store, name)
     if reviewer is None:
-        click.secho(f"no reviewer {name!r} in {env.location}; add one: aiprod review add-user {name} --role approver",
+        click.secho(f"no reviewer {name!r} in {location}; add one: aiprod review add-user {name} --role approver",
                     fg="red", err=True)
         sys.exit(2)
-    return env, reviewer
+    return reviewer
+
+
+def _store_before_dagster():
+    """(the store, its location) without loading Dagster where the store is a folder on this disk; a GCS
+    store's client comes with Dagster's resources, so there the command starts up first."""
+    from aiprod_assets.cli.start_up import start_up
+    from aiprod_assets.local_folder import LocalFolderStore
+    from aiprod_assets.paths import store_root
+
+    location = store_root()
+    if not location.startswith("gs://"):
+        return LocalFolderStore(location), location
+    from aiprod_assets.cli.local_env import LocalEnvironment
+
+    start_up()
+    env = LocalEnvironment.from_env()
+    return env.store, env.location
 
 
 def _act(action, *args):
@@ -96,15 +122,22 @@ def comment(job_id: str, text: str, shot_id: str, at_sec: float, name: str) -> N
 def edit_shot(job_id: str, shot_id: str, name: str, **fields) -> None:
     """Edit one shot: a new version of the shot list; only that shot renders again, then a new cut."""
     from aiprod_assets.cli.shot_ahead import render_shot_ahead
+    from aiprod_assets.cli.start_up import start_up
     from aiprod_assets.review.actions import edit_shot as edit
 
-    # The device worker (cli/main.py) imports torch meanwhile on another core.
-    env, reviewer = _env_and_reviewer(name)
-    event = _act(edit, env.store, reviewer, job_id, shot_id, {k: v for k, v in fields.items() if v is not None})
+    # The device worker (cli/main.py) imports torch meanwhile on another core, or has it already (one an
+    # earlier command left lingering): the edited shot is asked for before Dagster loads, and renders while
+    # it does.
+    store, location = _store_before_dagster()
+    reviewer = _reviewer(store, location, name)
+    event = _act(edit, store, reviewer, job_id, shot_id, {k: v for k, v in fields.items() if v is not None})
     for change in event.changes:
         click.echo(f"{shot_id}.{change.field}: {change.before!r} -> {change.after!r}")
-    render_shot_ahead(env.store, job_id, shot_id)
-    _then_run(env)
+    render_shot_ahead(store, job_id, shot_id)
+    start_up()
+    from aiprod_assets.cli.local_env import LocalEnvironment
+
+    _then_run(LocalEnvironment.from_env())
 
 
 @click.command()

@@ -18,20 +18,23 @@ from aiprod_assets.contracts import ShotList
 from aiprod_assets.intake.sanitize import sanitize
 from aiprod_assets.intake.submission import brief_record
 from aiprod_assets.layout import Store, accepted_brief_key, clip_key
+from aiprod_assets.media.torch_device import DEFAULT_SETTING, DEFAULT_THREADS
 from aiprod_assets.planning.director import plan_manifest
 from aiprod_assets.planning.shot_plan import planned_shot_list
 from aiprod_assets.rendering.previz.device_worker import warm_worker
 from aiprod_assets.review.actions import ReviewError, current_shots
 from aiprod_assets.review.events import read_events
 from aiprod_assets.review.live import PREVIEW_EVERY_FRAMES
-from resources.deployment import deployment_resources
-from resources.gpu import TorchDevice
 
 
 def first_run_shots(store: Store, job_id: str) -> ShotList | None:
     """The shot list the first run of ``job_id`` will plan, planned as its assets will from the accepted brief
     and this deployment's resources; None where a model plans it (its answer cannot be foreseen) or the
     deployment or brief is one the run will refuse."""
+    # The deployment's resources are Dagster's: imported for a first run only (an edit asks before Dagster loads).
+    from resources.deployment import deployment_resources
+    from resources.gpu import TorchDevice
+
     try:
         resources = deployment_resources(TorchDevice())
         director, policy = resources["creative_director"], resources["policy"]
@@ -64,6 +67,6 @@ def render_shot_ahead(store: Store, job_id: str, shot_id: str | None = None) -> 
         return None
     # As the production job's renderer asks: the CLI's definitions keep the gpu resource's defaults, every
     # render sends previews to the live feed, and its pictures are measured for QA as they are encoded.
-    gpu = TorchDevice()
-    worker.render_ahead(job_id, shot, shots.profile, gpu.device, gpu.threads, PREVIEW_EVERY_FRAMES, measure=True)
+    worker.render_ahead(job_id, shot, shots.profile, DEFAULT_SETTING, DEFAULT_THREADS, PREVIEW_EVERY_FRAMES,
+                        measure=True)
     return shot.shot_id

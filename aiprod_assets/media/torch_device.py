@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 
 DEVICE_SETTING = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
+# The gpu resource's defaults, which the CLI's definitions keep.
+DEFAULT_SETTING = "auto"
+DEFAULT_THREADS = 0
 
 
 def resolve_device(setting: str, threads: int = 0):

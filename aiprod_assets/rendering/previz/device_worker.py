@@ -7,14 +7,13 @@ the clip is written where the render step asked, and QA, the store and the run's
 The worker dies with its parent (a kill -9 included) and serves one request at a time: the device is one.
 A command that knows which shot its run will render first may ask for it ahead (render_ahead.py).
 
-    python -m aiprod_assets.rendering.previz.device_worker FD PID   (the socket to its parent, the parent)
+The worker's side is device_worker_process.py; a worker may outlive its command a while (lingering.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -23,9 +22,12 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from aiprod_assets.rendering.previz import lingering
+
+WORKER_MODULE = "aiprod_assets.rendering.previz.device_worker_process"
+LINGER_ANSWER_SEC = 10.0
 _warm: DeviceWorker | None = None
 _early: DeviceWorker | None = None  # started by the console script, for the command's warm_device_worker
-_serving = None  # in the worker: its RenderAhead, whose folder goes when the worker is stopped
 
 
 class DeviceWorkerGone(RuntimeError):
@@ -46,22 +48,49 @@ def _render_args(job_id: str, shot, profile, out_path, setting: str, threads: in
 
 
 class DeviceWorker:
-    def __init__(self, process: subprocess.Popen, connection: Connection):
-        self.process, self.connection = process, connection
+    def __init__(self, process: subprocess.Popen | None, connection: Connection, pid: int, name: str):
+        # process: None for a worker another command started, lingering since (lingering.py).
+        self.process, self.connection, self.pid, self.name = process, connection, pid, name
         self._one_at_a_time = threading.Lock()
         self._described: dict[tuple[str, int], tuple[str, str]] = {}
 
     @classmethod
-    def start(cls) -> DeviceWorker:
+    def start(cls, name: str | None = None) -> DeviceWorker:
+        """A new worker, this process's child; ``name``: what it lingers under once its command ends."""
+        name = name or lingering.worker_name()
         ours, theirs = socket.socketpair()
         with theirs:
-            process = subprocess.Popen([sys.executable, "-m", __name__, str(theirs.fileno()), str(os.getpid())],
-                                       pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
-        return cls(process, Connection(ours.detach()))
+            process = subprocess.Popen(
+                [sys.executable, "-m", WORKER_MODULE, str(theirs.fileno()), str(os.getpid()), name],
+                pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
+        return cls(process, Connection(ours.detach()), process.pid, name)
+
+    @classmethod
+    def attach_or_start(cls) -> DeviceWorker:
+        """The worker an earlier command run the same way left lingering, where one is free; else a new one."""
+        name = lingering.worker_name()
+        attached = lingering.attach(name) if lingering.linger_seconds() > 0 else None
+        if attached is None:
+            return cls.start(name)
+        connection, pid = attached
+        return cls(None, connection, pid, name)
+
+    @property
+    def attached(self) -> bool:
+        """Whether this worker was an earlier command's, lingering (torch long imported)."""
+        return self.process is None
 
     @property
     def alive(self) -> bool:
-        return self.process.poll() is None and not self.connection.closed
+        if self.connection.closed:
+            return False
+        if self.process is not None:
+            return self.process.poll() is None
+        try:
+            os.kill(self.pid, 0)
+            return True
+        except ProcessLookupError:
+            return False
 
     def _call(self, kind: str, *args, on_preview=None, on_turn=None):
         with self._one_at_a_time:
@@ -141,14 +170,32 @@ class DeviceWorker:
 
     def _gone(self, err: BaseException) -> DeviceWorkerGone:
         self.connection.close()
-        return DeviceWorkerGone(f"the device worker (pid {self.process.pid}) died: {err}")
+        return DeviceWorkerGone(f"the device worker (pid {self.pid}) died: {err}")
 
-    def close(self) -> None:
-        """Stop the worker; no request is in flight (calls wait for their reply), so nothing is lost, and a
-        worker still importing torch (a command that found nothing to render) is not waited for."""
-        self.connection.close()
-        self.process.terminate()
-        self.process.wait()
+    def close(self, linger: bool = False) -> None:
+        """Stop the worker, or with ``linger`` leave it for the next command run the same way (lingering.py)
+        where AIPROD_WORKER_LINGER_SEC allows. No request is in flight (calls wait for their reply), so nothing
+        is lost, and a worker still importing torch (a command that found nothing to render) is not waited
+        for: one asked to linger answers once it has torch."""
+        if linger and self._lingers():
+            self.connection.close()
+            return
+        self.connection.close()  # a worker that is not our child ends at this: no command is left to it
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait()
+
+    def _lingers(self) -> bool:
+        seconds = lingering.linger_seconds()
+        if seconds <= 0 or not self.alive:
+            return False
+        try:
+            with self._one_at_a_time:
+                self.connection.send(("linger", (seconds,)))
+                # What it was doing ahead stops at its next frame; a worker that does not say yes soon is stopped.
+                return self.connection.poll(LINGER_ANSWER_SEC) and self.connection.recv() == ("ok", None)
+        except (OSError, EOFError):
+            return False
 
 
 def warm_worker() -> DeviceWorker | None:
@@ -166,7 +213,7 @@ def start_early() -> None:
     global _early
     if _switched_on():
         with contextlib.suppress(OSError):  # warm_device_worker tries again, and says why it could not
-            _early = DeviceWorker.start()
+            _early = DeviceWorker.attach_or_start()
 
 
 @contextlib.contextmanager
@@ -180,7 +227,7 @@ def warm_device_worker():
         early.close()  # it died before the command needed it: reaped, and another started
         early = None
     try:
-        _warm = (early or DeviceWorker.start()) if _switched_on() else None
+        _warm = (early or DeviceWorker.attach_or_start()) if _switched_on() else None
     except OSError as err:
         print(f"device worker not started ({err}); rendering in this process", file=sys.stderr)
         _warm = None
@@ -189,86 +236,4 @@ def warm_device_worker():
     finally:
         worker, _warm = _warm, None
         if worker is not None:
-            worker.close()
-
-
-def _die_with_parent(parent_pid: int) -> None:
-    import ctypes
-
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # not Linux: the closed socket still ends the worker after its current request
-    if os.getppid() != parent_pid:
-        os._exit(0)  # the parent died before the signal was asked for
-
-
-def serve(connection: Connection) -> None:
-    global _serving
-    from aiprod_assets.contracts import RenderProfile, Shot
-    from aiprod_assets.media.arenas import fewer_malloc_arenas, return_free_memory
-    from aiprod_assets.rendering.previz.device_work import DeviceWork
-    from aiprod_assets.rendering.previz.render_ahead import RenderAhead
-
-    fewer_malloc_arenas()  # the frames are made here now
-
-    work = DeviceWork()
-    ahead = _serving = RenderAhead(work, connection)
-    cuts = None  # a final cut made ahead (cut_ahead.py)
-    message = None  # a request that came while a shot rendered ahead, or a cut was made ahead
-    while True:
-        if message is None:
-            try:
-                message = connection.recv()
-            except (EOFError, OSError):
-                return
-        (kind, args), message = message, None
-        if kind == "ahead":  # answered by the render request it anticipates, or by none
-            message = ahead.render(args)
-            continue
-        if kind in ("cut_ahead", "cut") and cuts is None:  # the final cut's modules, imported when first asked
-            from aiprod_assets.rendering.previz.cut_ahead import CutAhead
-
-            cuts = CutAhead(work, connection, folder=lambda: ahead.folder)
-        if kind == "cut_ahead":  # answered by the final cut's request for it, or by none
-            message = cuts.make(*args)
-            continue
-        try:
-            if kind == "describe":
-                reply = work.describe(*args)
-            elif kind == "cut":
-                reply = cuts.serve(*args)
-            elif (served := ahead.serve(args)) is not None:
-                reply = (*served, True)
-            else:
-                job_id, shot_json, profile_json, out_path, setting, threads, every, measure = args
-                preview = (lambda index, frame: connection.send(("preview", index, frame))) if every else None
-                reply = (*work.render(job_id, Shot.model_validate_json(shot_json),
-                                      RenderProfile.model_validate_json(profile_json), Path(out_path), setting,
-                                      threads, every, preview, measure), False)
-            connection.send(("ok", reply))
-            # A clip's frames and measurements are freed by now: the worker idles with what it holds, beside the
-            # CLI's final cut.
-            return_free_memory()
-        except Exception as err:
-            try:
-                connection.send(("error", err))
-            except Exception:  # an exception that does not pickle: its type and words
-                connection.send(("error", RuntimeError(f"{type(err).__name__}: {err}")))
-
-
-if __name__ == "__main__":
-    _die_with_parent(int(sys.argv[2]))
-    # Ctrl-C reaches the whole process group: the parent decides, and the worker goes when it does.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def _stop(*_) -> None:  # asked to stop (DeviceWorker.close), or its parent went: no render is owed
-        if _serving is not None:
-            _serving.close()
-        os._exit(0)
-
-    signal.signal(signal.SIGTERM, _stop)
-    try:
-        serve(Connection(int(sys.argv[1])))
-    finally:
-        _stop()
+            worker.close(linger=True)
