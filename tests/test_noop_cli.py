@@ -32,3 +32,13 @@ def test_a_delivered_job_rerun_unchanged_runs_nothing_and_any_change_runs_the_gr
     assert "delivered (run" in after_comment.stdout, "a review event since delivery runs the graph"
     settled = aiprod(tmp_path, "run", brief, env_extra={"AIPROD_APPROVAL": "none"})
     assert NOTHING in settled.stdout
+
+
+def test_where_and_for_how_long_the_device_worker_renders_is_no_deployment_setting():
+    """A re-run with AIPROD_WORKER_LINGER_SEC or AIPROD_DEVICE_WORKER changed makes the same job: nothing to
+    make. A setting that changes the job (the planner) still counts."""
+    from aiprod_assets.cli.noop import settings_digest
+
+    base = {"AIPROD_BACKENDS": "previz"}
+    assert settings_digest({**base, "AIPROD_WORKER_LINGER_SEC": "3", "AIPROD_DEVICE_WORKER": "0"}) == settings_digest(base)
+    assert settings_digest({**base, "AIPROD_PLANNER": "gemini"}) != settings_digest(base)

@@ -22,7 +22,8 @@ from aiprod_assets.layout import (
 _SETTINGS_PREFIXES = ("AIPROD_",)
 _KEY_VARIABLES = ("GOOGLE_API_KEY", "GOOGLE_CLOUD_PROJECT", "RUNWAYML_API_SECRET", "REPLICATE_API_TOKEN",
                   "GEMINI_API_KEY")
-_UNRELATED = ("AIPROD_HOME", "AIPROD_STORE")
+# Where the job lives, and which process renders it for how long: the same job is made either way.
+_UNRELATED = ("AIPROD_HOME", "AIPROD_STORE", "AIPROD_DEVICE_WORKER", "AIPROD_WORKER_LINGER_SEC")
 
 
 def code_digest() -> str:
