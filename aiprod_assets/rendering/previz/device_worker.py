@@ -48,9 +48,9 @@ def _render_args(job_id: str, shot, profile, out_path, setting: str, threads: in
 
 
 class DeviceWorker:
-    def __init__(self, process: subprocess.Popen | None, connection: Connection, pid: int, name: str):
+    def __init__(self, process: subprocess.Popen | None, connection: Connection, pid: int):
         # process: None for a worker another command started, lingering since (lingering.py).
-        self.process, self.connection, self.pid, self.name = process, connection, pid, name
+        self.process, self.connection, self.pid = process, connection, pid
         self._one_at_a_time = threading.Lock()
         self._described: dict[tuple[str, int], tuple[str, str]] = {}
 
@@ -63,7 +63,7 @@ class DeviceWorker:
             process = subprocess.Popen(
                 [sys.executable, "-m", WORKER_MODULE, str(theirs.fileno()), str(os.getpid()), name],
                 pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
-        return cls(process, Connection(ours.detach()), process.pid, name)
+        return cls(process, Connection(ours.detach()), process.pid)
 
     @classmethod
     def attach_or_start(cls) -> DeviceWorker:
@@ -73,7 +73,7 @@ class DeviceWorker:
         if attached is None:
             return cls.start(name)
         connection, pid = attached
-        return cls(None, connection, pid, name)
+        return cls(None, connection, pid)
 
     @property
     def attached(self) -> bool:
@@ -176,12 +176,10 @@ class DeviceWorker:
         """Stop the worker, or with ``linger`` leave it for the next command run the same way (lingering.py)
         where AIPROD_WORKER_LINGER_SEC allows. No request is in flight (calls wait for their reply), so nothing
         is lost, and a worker still importing torch (a command that found nothing to render) is not waited
-        for: one asked to linger answers once it has torch."""
-        if linger and self._lingers():
-            self.connection.close()
-            return
-        self.connection.close()  # a worker that is not our child ends at this: no command is left to it
-        if self.process is not None:
+        for: it answers a request to linger at once, torch importing on."""
+        lingers = linger and self._lingers()
+        self.connection.close()  # a worker that is not our child, and not lingering, ends at this
+        if not lingers and self.process is not None:
             self.process.terminate()
             self.process.wait()
 
