@@ -6,11 +6,17 @@ from typing import Literal
 import dagster as dg
 from pydantic import Field
 
+from aiprod_assets.deployment_settings import (
+    DEFAULT_BRIEF_MAX_BYTES,
+    DEFAULT_BUDGET_CAP_USD,
+)
+
 
 class ProductionPolicy(dg.ConfigurableResource):
     """Limits and compute settings one deployment applies to every brief."""
 
-    budget_cap_usd: float = Field(default=500.0, gt=0, description="largest budget_usd a brief may ask for")
+    budget_cap_usd: float = Field(default=DEFAULT_BUDGET_CAP_USD, gt=0,
+                                  description="largest budget_usd a brief may ask for")
     enabled_backends: list[str] = Field(default_factory=lambda: ["previz"],
                                         description="render backends this deployment may use")
     gpu_model: Literal["CPU", "T4", "A100", "H100", "RTX4090"] = "CPU"
@@ -23,7 +29,7 @@ class ProductionPolicy(dg.ConfigurableResource):
     semantic_threshold: float = Field(default=0.6, ge=0, le=1, description="semantic QA score a shot needs to pass")
     remediation_attempts: int = Field(default=2, ge=1, description="renders a shot may take to pass QA, first included")
     backtest_mape_limit_pct: float = Field(default=10.0, gt=0, description="cost model backtest MAPE that fails its check")
-    brief_max_bytes: int = Field(default=256 * 1024, ge=1024, description="largest brief accepted, in bytes")
+    brief_max_bytes: int = Field(default=DEFAULT_BRIEF_MAX_BYTES, ge=1024, description="largest brief accepted, in bytes")
     briefs_per_tick: int = Field(default=50, ge=1, description="briefs the upload sensor handles per tick")
     backtest_min_jobs: int = Field(default=30, ge=1, description="fewer backtested jobs than this only warns")
     provider_concurrency: dict[str, int] = Field(

@@ -193,3 +193,26 @@ def test_aiprod_tags_round_trip_and_other_comments_are_not_ours():
     assert aiprod_tags("qa fixture") is None and aiprod_tags("aiprod job x") is None
     assert profile_from_name("1080p-16x9-24") == render_profile("1080p", "16:9", 24)
     assert profile_from_name("8k-16x9-24") is None and profile_from_name("720p-axb-30") is None
+
+
+def test_run_on_a_gcs_store_delivers_there_and_a_rerun_has_nothing_to_make(home):
+    """A GCS store's client comes with Dagster's resources: `aiprod run` starts up first there, and files the
+    brief, renders and delivers into the bucket as on a folder."""
+    import uuid
+
+    from aiprod_assets.testing.gcs_emulator import client, running_emulator
+    from tests.support.review import write_brief
+
+    with running_emulator() as port:
+        bucket = f"run-{uuid.uuid4().hex[:8]}"
+        client().create_bucket(bucket)
+        env_extra = {"AIPROD_STORE": f"gs://{bucket}/prod", "STORAGE_EMULATOR_HOST": f"http://127.0.0.1:{port}",
+                     "GOOGLE_CLOUD_PROJECT": "aiprod-test"}
+        brief = write_brief(home, "gcs-run", duration_sec=1)
+        done = aiprod(home, "run", brief, env_extra=env_extra, timeout=300)
+        assert done.returncode == 0 and "delivered (run" in done.stdout, done.stderr[-2000:]
+        stored = {blob.name for blob in client().bucket(bucket).list_blobs(prefix="prod/")}
+        assert {"prod/briefs/accepted/gcs-run.json", "prod/jobs/gcs-run/final_cut.mp4",
+                "prod/jobs/gcs-run/delivery_manifest.json"} <= stored
+        again = aiprod(home, "run", brief, env_extra=env_extra)
+        assert again.returncode == 0 and "nothing to make" in again.stdout, again.stderr[-2000:]

@@ -3,7 +3,7 @@
 
 import dagster as dg
 
-from aiprod_assets.cli.report import job_summary
+from aiprod_assets.cli.summary import job_summary
 from aiprod_assets.contracts import RenderedClips, ShotList
 from aiprod_assets.costing.job_rows import build_ledger
 from aiprod_assets.intake.submission import accept

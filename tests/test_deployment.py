@@ -42,6 +42,10 @@ def test_providers_planner_and_judge_switch_on_with_keys_kept_as_variable_names(
     ({"AIPROD_BACKENDS": "previz,sora"}, "AIPROD_BACKENDS: sora not allowed"),
     ({"AIPROD_PLANNER": "gemini"}, "GEMINI_API_KEY is not set"),
     ({"AIPROD_VISION_JUDGE": "gpt"}, "AIPROD_VISION_JUDGE: 'gpt' not allowed"),
+    ({"AIPROD_BACKENDS": "wan", "AIPROD_WAN_MODEL": "/models/wan", "AIPROD_WAN_STEPS": "many"},
+     "AIPROD_WAN_STEPS: 'many' not allowed"),
+    ({"AIPROD_BACKENDS": "wan", "AIPROD_WAN_MODEL": "/models/wan", "AIPROD_WAN_OFFLOAD": "maybe"},
+     "AIPROD_WAN_OFFLOAD: 'maybe' not allowed; auto, on, off"),
 ])
 def test_a_provider_switched_on_without_its_key_fails_naming_the_variable(store, env, message):
     with pytest.raises(DeploymentError, match=message):

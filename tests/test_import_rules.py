@@ -9,9 +9,9 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 STAGES = ("intake", "planning", "costing", "rendering", "qa", "review", "delivery", "operations")
 # The ground every layer stands on: models, canonical JSON, the job id and layout rules, failure kinds,
-# the backend catalogue, media I/O, temporary folders.
+# the backend catalogue, media I/O, temporary folders, the local store, a deployment's settings.
 GROUND = ("contracts", "canonical", "job_ids", "layout", "failures", "backends", "media", "work_folders",
-          "local_folder")
+          "local_folder", "deployment_settings")
 # The stage modules that are Dagster glue; every other stage module is plain Python.
 DAGSTER_GLUE = ("assets.py", "model_assets.py", "device_assets.py", "ledger_io.py")
 

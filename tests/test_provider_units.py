@@ -86,7 +86,7 @@ def test_a_shot_is_asked_of_a_provider_at_the_shortest_length_it_accepts(backend
 
 
 def test_status_lists_each_provider_task_with_its_state_and_reason(store):
-    from aiprod_assets.cli.report import job_summary
+    from aiprod_assets.cli.summary import job_summary
 
     journal = TaskJournal(store)
     stuck = journal.submitted("job-b", "s01-01", "veo", "veo-3", "h1", "op-1")

@@ -51,16 +51,13 @@ def test_a_job_that_does_not_load_is_said_and_the_runner_goes_on():
 
 def test_an_edit_made_in_the_app_renders_its_shot_ahead_of_its_run(tmp_path, monkeypatch):
     from aiprod_assets.cli.progress import execute_with_progress
-    from aiprod_assets.intake.submission import accept
     from aiprod_assets.rendering.previz.device_worker import warm_device_worker
     from aiprod_assets.review import actions
     from aiprod_assets.review.reviewers import add_reviewer, reviewer_named
-    from tests.support.review import local_environment, write_brief
+    from tests.support.review import local_environment, submit, write_brief
 
     env = local_environment(tmp_path, monkeypatch, approval="auto_when_passed")
-    brief = write_brief(tmp_path, "ahead-in-app", duration_sec=2)
-    job_id = accept(env.store, brief.name, brief.read_bytes(), env.policy.budget_cap_usd)
-    env.ensure_partition(job_id)
+    job_id = submit(env, write_brief(tmp_path, "ahead-in-app", duration_sec=2))
     assert execute_with_progress(env.job, env.instance, job_id).success
     add_reviewer(env.store, "ann", "approver")
     said: list[str] = []

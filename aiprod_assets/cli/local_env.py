@@ -12,7 +12,6 @@ from aiprod_assets.cli.local_storage import storage_overrides
 from aiprod_assets.partitions import PRODUCTION_JOB, jobs_partitions
 from aiprod_assets.paths import dagster_home, store_root
 from resources.artifact_store import ArtifactStore
-from resources.policy import ProductionPolicy
 from resources.store_factory import make_store
 from sensors.dead_runs import INTERRUPTED, reap_dead_runs
 
@@ -23,13 +22,12 @@ _DAGSTER_YAML = "telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    defau
 @dataclass
 class LocalEnvironment:
     store: ArtifactStore
-    policy: ProductionPolicy
     location: str
 
     @classmethod
     def from_env(cls) -> "LocalEnvironment":
         location = store_root()
-        return cls(store=make_store(location, in_dagster=False), policy=ProductionPolicy(), location=location)
+        return cls(store=make_store(location, in_dagster=False), location=location)
 
     @cached_property
     def definitions(self) -> dg.Definitions:

@@ -11,8 +11,12 @@ from aiprod_assets.cli.entry import RENDERING_COMMANDS
 from aiprod_assets.cli.gcs_commands import bucket, deliver
 from aiprod_assets.cli.monitoring_command import monitoring
 from aiprod_assets.cli.qa_command import qa
-from aiprod_assets.cli.review_commands import ASKING_BEFORE_DAGSTER, REVIEW_COMMANDS
-from aiprod_assets.cli.start_up import start_up
+from aiprod_assets.cli.review_commands import REVIEW_COMMANDS
+from aiprod_assets.cli.start_up import (
+    ASKING_BEFORE_DAGSTER,
+    start_up,
+    store_before_dagster,
+)
 from aiprod_assets.cli.storyboard_command import storyboard
 from aiprod_assets.job_ids import InvalidJobId, check_job_id
 
@@ -23,19 +27,24 @@ def _print_refusal(err, report_uri: str) -> None:
     click.echo(f"kept with its error report: {report_uri}", err=True)
 
 
-def _file_brief(env, brief_file: Path, file_it) -> str:
+def _file_brief(store, brief_file: Path, file_it) -> str:
     """Read BRIEF_FILE within the limits (a regular file only) and file it with ``file_it``; its job id.
     A refusal prints one line per problem and where the brief was kept, and exits 2."""
+    from aiprod_assets.deployment_settings import (
+        DEFAULT_BRIEF_MAX_BYTES,
+        DEFAULT_BUDGET_CAP_USD,
+    )
     from aiprod_assets.intake.limits import InputRefused, read_bounded_file
     from aiprod_assets.intake.validation import BriefInvalid
 
+    # This machine's commands take briefs within the policy's default limits.
     try:
-        submitted = read_bounded_file(brief_file, env.policy.brief_max_bytes)
-        return file_it(env.store, brief_file.name, submitted, env.policy.budget_cap_usd)
+        submitted = read_bounded_file(brief_file, DEFAULT_BRIEF_MAX_BYTES)
+        return file_it(store, brief_file.name, submitted, DEFAULT_BUDGET_CAP_USD)
     except InputRefused as err:
         click.secho(f"brief refused: {err}", fg="red", err=True)
     except BriefInvalid as err:
-        _print_refusal(err, env.store.uri(err.report_key))
+        _print_refusal(err, store.uri(err.report_key))
     sys.exit(2)
 
 
@@ -64,7 +73,7 @@ def submit(brief_file: Path) -> None:
     from aiprod_assets.layout import accepted_brief_key
 
     env = LocalEnvironment.from_env()
-    job_id = _file_brief(env, brief_file, accept)
+    job_id = _file_brief(env.store, brief_file, accept)
     env.ensure_partition(job_id)
     click.echo(f"submitted {env.store.uri(accepted_brief_key(job_id))}; partition {job_id} added in "
                f"{env.instance.root_directory}: launch `production` for it in the UI, or `aiprod run` it here", err=True)
@@ -77,29 +86,30 @@ def submit(brief_file: Path) -> None:
 def run(brief_file: Path, force: bool) -> None:
     """Run the whole job for BRIEF_FILE in this process, with progress."""
     from aiprod_assets.canonical import sha256_hex
-    from aiprod_assets.cli.local_env import LocalEnvironment
     from aiprod_assets.cli.noop import nothing_to_do, record_delivered
-    from aiprod_assets.cli.progress import execute_with_progress
-    from aiprod_assets.cli.report import (
-        awaiting_line,
-        budget_refusal,
-        failure_lines,
-        job_summary,
-    )
     from aiprod_assets.cli.shot_ahead import render_shot_ahead
+    from aiprod_assets.cli.summary import budget_refusal, job_summary
     from aiprod_assets.intake.submission import accept
     from aiprod_assets.layout import accepted_brief_key, artefact_key, job_folder
 
-    env = LocalEnvironment.from_env()
-    job_id = _file_brief(env, brief_file, accept)
-    brief_sha = sha256_hex(env.store.get_bytes(accepted_brief_key(job_id)))
-    if not force and nothing_to_do(env.store, job_id, brief_sha):
-        for line in job_summary(env.store, job_id):
+    # The device worker has torch, or is importing it on the other core: the brief is filed, a re-run with
+    # nothing to make answered, and the run's first shot asked for before Dagster loads (a folder store).
+    store, _ = store_before_dagster()
+    job_id = _file_brief(store, brief_file, accept)
+    brief_sha = sha256_hex(store.get_bytes(accepted_brief_key(job_id)))
+    if not force and nothing_to_do(store, job_id, brief_sha):
+        for line in job_summary(store, job_id):
             click.echo(f"  {line}")
         click.echo(f"job {job_id}: delivered, and nothing changed since (brief, code, settings, cut, review): "
                    f"nothing to make; `aiprod run --force` runs the graph again")
         return
-    render_shot_ahead(env.store, job_id)  # a job resumed: its first missing shot, while Dagster loads
+    render_shot_ahead(store, job_id)  # the shot the run renders first, while Dagster loads
+    start_up()
+    from aiprod_assets.cli.local_env import LocalEnvironment
+    from aiprod_assets.cli.progress import execute_with_progress
+    from aiprod_assets.cli.report import awaiting_line, failure_lines
+
+    env = LocalEnvironment.from_env()
     env.ensure_partition(job_id)
     click.echo(f"job {job_id}: store {env.location}")
     result = execute_with_progress(env.job, env.instance, job_id)
@@ -135,10 +145,10 @@ def status(job_id: str) -> None:
     from aiprod_assets.cli.report import (
         approval_lines,
         asset_states,
-        job_summary,
         last_run,
         rejection_report,
     )
+    from aiprod_assets.cli.summary import job_summary
     from sensors.dead_runs import INTERRUPTED, INTERRUPTED_TAG
 
     try:

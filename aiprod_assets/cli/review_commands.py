@@ -8,10 +8,6 @@ import sys
 
 import click
 
-# Commands that ask their device worker for a render before they load Dagster; they start up (cli/start_up.py)
-# once they have asked.
-ASKING_BEFORE_DAGSTER = ("edit-shot",)
-
 
 def _env_and_reviewer(name: str):
     from aiprod_assets.cli.local_env import LocalEnvironment
@@ -29,23 +25,6 @@ def _reviewer(store, location: str, name: str):
                     fg="red", err=True)
         sys.exit(2)
     return reviewer
-
-
-def _store_before_dagster():
-    """(the store, its location) without loading Dagster where the store is a folder on this disk; a GCS
-    store's client comes with Dagster's resources, so there the command starts up first."""
-    from aiprod_assets.cli.start_up import start_up
-    from aiprod_assets.local_folder import LocalFolderStore
-    from aiprod_assets.paths import store_root
-
-    location = store_root()
-    if not location.startswith("gs://"):
-        return LocalFolderStore(location), location
-    from aiprod_assets.cli.local_env import LocalEnvironment
-
-    start_up()
-    env = LocalEnvironment.from_env()
-    return env.store, env.location
 
 
 def _act(action, *args):
@@ -122,13 +101,13 @@ def comment(job_id: str, text: str, shot_id: str, at_sec: float, name: str) -> N
 def edit_shot(job_id: str, shot_id: str, name: str, **fields) -> None:
     """Edit one shot: a new version of the shot list; only that shot renders again, then a new cut."""
     from aiprod_assets.cli.shot_ahead import render_shot_ahead
-    from aiprod_assets.cli.start_up import start_up
+    from aiprod_assets.cli.start_up import start_up, store_before_dagster
     from aiprod_assets.review.actions import edit_shot as edit
 
     # The device worker (cli/main.py) imports torch meanwhile on another core, or has it already (one an
     # earlier command left lingering): the edited shot is asked for before Dagster loads, and renders while
     # it does.
-    store, location = _store_before_dagster()
+    store, location = store_before_dagster()
     reviewer = _reviewer(store, location, name)
     event = _act(edit, store, reviewer, job_id, shot_id, {k: v for k, v in fields.items() if v is not None})
     for change in event.changes:

@@ -5,7 +5,7 @@ before its run asks for a shot; the device worker has torch by then. Where the j
 the run renders its shots as the stored shot list with every edit applied says (what the review app shows as
 the next render): the shot just edited (`aiprod edit-shot`, an edit in the review app), or the first whose
 clip is not stored (`aiprod run` resuming a job). A job's first run has no shot list yet: where the local
-planner plans it, the plan is made here as the run will make it (the deployment's resources, the accepted
+planner plans it, the plan is made here as the run will make it (the deployment's settings, the accepted
 brief, planning/shot_plan.py), and its first shot is the one. That shot is asked of the worker ahead; the
 worker serves the run's request from it only where the request is exactly that render, and any other request
 stops it (rendering/previz/render_ahead.py), so a guess the run proves wrong costs only some frames.
@@ -13,13 +13,16 @@ stops it (rendering/previz/render_ahead.py), so a guess the run proves wrong cos
 
 from __future__ import annotations
 
+import os
+
 from aiprod_assets.backends import PREVIZ_VERSION
 from aiprod_assets.contracts import ShotList
+from aiprod_assets.deployment_settings import DEFAULT_BUDGET_CAP_USD, read_deployment
 from aiprod_assets.intake.sanitize import sanitize
 from aiprod_assets.intake.submission import brief_record
 from aiprod_assets.layout import Store, accepted_brief_key, clip_key
 from aiprod_assets.media.torch_device import DEFAULT_SETTING, DEFAULT_THREADS
-from aiprod_assets.planning.director import plan_manifest
+from aiprod_assets.planning.local_planner import plan_production
 from aiprod_assets.planning.shot_plan import planned_shot_list
 from aiprod_assets.rendering.previz.device_worker import warm_worker
 from aiprod_assets.review.actions import ReviewError, current_shots
@@ -29,21 +32,18 @@ from aiprod_assets.review.live import PREVIEW_EVERY_FRAMES
 
 def first_run_shots(store: Store, job_id: str) -> ShotList | None:
     """The shot list the first run of ``job_id`` will plan, planned as its assets will from the accepted brief
-    and this deployment's resources; None where a model plans it (its answer cannot be foreseen) or the
+    and this deployment's settings; None where a model plans it (its answer cannot be foreseen) or the
     deployment or brief is one the run will refuse."""
-    # The deployment's resources are Dagster's: imported for a first run only (an edit asks before Dagster loads).
-    from resources.deployment import deployment_resources
-    from resources.gpu import TorchDevice
-
     try:
-        resources = deployment_resources(TorchDevice())
-        director, policy = resources["creative_director"], resources["policy"]
-        if director.uses_model:
+        # The settings the run's resources are made from, read without Dagster; the CLI's runs keep the
+        # policy's default budget cap.
+        deployment = read_deployment(os.environ)
+        if deployment.planner != "local":
             return None
         key = accepted_brief_key(job_id)
-        sanitized = sanitize(brief_record(job_id, store.uri(key), store.get_bytes(key)), policy.budget_cap_usd)
-        manifest = plan_manifest(sanitized, director, store)
-        return planned_shot_list(manifest, sanitized, policy.enabled_backends, read_events(store, job_id))
+        sanitized = sanitize(brief_record(job_id, store.uri(key), store.get_bytes(key)), DEFAULT_BUDGET_CAP_USD)
+        return planned_shot_list(plan_production(sanitized), sanitized, deployment.backends,
+                                 read_events(store, job_id))
     except ValueError:  # DeploymentError, BriefInvalid: the run says what is wrong, naming the setting or field
         return None
 

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-MAX_BRIEF_BYTES = 256 * 1024
+from aiprod_assets.deployment_settings import DEFAULT_BRIEF_MAX_BYTES
+
+MAX_BRIEF_BYTES = DEFAULT_BRIEF_MAX_BYTES
 MAX_JSON_DEPTH = 32
 KEPT_BYTES = 64 * 1024  # what is kept of a refused input
 MAX_BILLING_BYTES = 50 * 1024 * 1024

@@ -20,6 +20,7 @@ from aiprod_assets.contracts import (
     BriefSpec,
     ValidationIssue,
 )
+from aiprod_assets.deployment_settings import DEFAULT_BUDGET_CAP_USD
 from aiprod_assets.intake.limits import (
     MAX_BRIEF_BYTES,
     MAX_JSON_DEPTH,
@@ -34,7 +35,6 @@ from aiprod_assets.job_ids import JOB_ID_PATTERN, JOB_ID_RULE
 
 PROMPT_MIN_CHARS, PROMPT_MAX_CHARS = 10, 4000
 DURATION_MIN_SEC, DURATION_MAX_SEC = 1, 600
-DEFAULT_BUDGET_CAP_USD = 500.0
 MAX_PALETTE, MAX_CHARACTERS = 8, 12
 BRIEF_FIELDS = tuple(BriefSpec.model_fields)
 STYLE_FIELDS = ("look", "mood", "lighting", "palette")

@@ -39,9 +39,10 @@ def local_environment(tmp_path: Path, monkeypatch, approval: str = "required"):
 
 
 def submit(env, brief_path: Path) -> str:
+    from aiprod_assets.deployment_settings import DEFAULT_BUDGET_CAP_USD
     from aiprod_assets.intake.submission import accept
 
-    job_id = accept(env.store, brief_path.name, brief_path.read_bytes(), env.policy.budget_cap_usd)
+    job_id = accept(env.store, brief_path.name, brief_path.read_bytes(), DEFAULT_BUDGET_CAP_USD)
     env.ensure_partition(job_id)
     return job_id
 
