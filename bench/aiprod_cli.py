@@ -4,6 +4,7 @@ import compileall
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import psutil
@@ -47,22 +48,41 @@ def small_brief(folder: Path, job_id: str) -> Path:
     return path
 
 
+_LINGERING = ("device_worker_process", "aiprod_assets.cli.warm_server")
+
+
 def lingering_workers() -> list[psutil.Process]:
-    """Device workers an earlier command left lingering (rendering/previz/lingering.py): a command may take one
-    instead of starting its own, and then its CPU and memory are the command's too."""
+    """Processes an earlier command left lingering: device workers (rendering/previz/lingering.py) and warm
+    processes (cli/warm_start.py) with the forks running commands. A command may take one instead of starting
+    its own, and then its CPU and memory are the command's too."""
     found = []
     for process in psutil.process_iter(["cmdline"]):
-        if any("device_worker_process" in part for part in process.info["cmdline"] or ()):
+        if any(kind in part for part in process.info["cmdline"] or () for kind in _LINGERING):
             found.append(process)
     return found
 
 
 def process_cpu(process: psutil.Process) -> float | None:
+    """User + system seconds of ``process``, and of the children it waited for (a warm process's forks)."""
     try:
         times = process.cpu_times()
-        return times.user + times.system
+        return times.user + times.system + times.children_user + times.children_system
     except psutil.Error:
         return None
+
+
+def settle(idle_sec: float = 0.3, at_most_sec: float = 20.0) -> None:
+    """Wait until the lingering processes stop working (a warm process importing what commands use as the
+    command that left it ended): the next measurement then has the machine to itself, as a user's next
+    command, a moment later, would."""
+    deadline = time.monotonic() + at_most_sec
+    before = sum(process_cpu(p) or 0.0 for p in lingering_workers())
+    while time.monotonic() < deadline:
+        time.sleep(idle_sec)
+        now = sum(process_cpu(p) or 0.0 for p in lingering_workers())
+        if now - before < 0.02:
+            return
+        before = now
 
 
 def cpu_seconds(process: psutil.Process, taken_workers: bool = False) -> float:

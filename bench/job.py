@@ -4,12 +4,14 @@
 
 One home for every job, warmed by a 2 s job first (it measures the device profile, once per machine), and the
 project's bytecode written first, as a user's Python has it from a command's second run on. Each command takes
-the device worker the one before it left lingering (rendering/previz/lingering.py), as a user's commands do
-from the second on, and its CPU and memory count as the command's; one more job of the first duration, as a
-first command that starts its own worker, is printed beside the rounds.
+the device worker and the warm process the one before it left lingering (rendering/previz/lingering.py,
+cli/warm_start.py), as a user's commands do from the second on, and their CPU and memory count as the
+command's; one more job of the first duration, as a first command that starts its own worker and imports
+everything itself, is printed beside the rounds. Each command starts once the lingering processes are idle.
 For each duration: a plain render + encode of the job's shots in a device worker, the process the job's
 shots render in (the baseline), then `aiprod run` in a child process from its start to delivered, with the
-peak RSS of the child and the device worker it starts, together. The same render took 3.1 s in one process
+peak memory of the child, its device worker and a warm process's fork running it, together (proportional set
+sizes, so a page a fork shares with its warm process counts once). The same render took 3.1 s in one process
 and 3.7 s in the next on this kind of machine, so for the first duration that pair is made ``--rounds``
 times, each job a new one, and the round with the median ratio stands for it (every round's is printed).
 For the first duration also a no-op re-run (process start included), the final_cut step's seconds from
@@ -50,6 +52,7 @@ from bench.aiprod_cli import (
     cpu_seconds,
     lingering_workers,
     process_cpu,
+    settle,
     small_brief,
 )
 from bench.app_edit import app_edit_seconds
@@ -81,10 +84,11 @@ def plain_render_seconds(brief: dict, folder: Path) -> tuple[float, dict[str, fl
 
 
 class TreeMemory(threading.Thread):
-    """The peak of the summed RSS of a process and its children (the CLI and its device worker), with
-    ``others`` (a lingering worker it may take), sampled."""
+    """The peak of the summed memory of a process and its children (the CLI and its device worker), with
+    ``others`` (lingering processes it may take) and their children (a warm process's fork running the
+    command), sampled. Proportional set sizes: a page a fork shares with its warm process counts once."""
 
-    def __init__(self, pid: int, others: list[psutil.Process], every_sec: float = 0.05):
+    def __init__(self, pid: int, others: list[psutil.Process], every_sec: float = 0.1):
         super().__init__(daemon=True)
         self.process, self.others, self.every_sec, self.peak = psutil.Process(pid), others, every_sec, 0
         self.stopped = threading.Event()
@@ -92,8 +96,9 @@ class TreeMemory(threading.Thread):
     def run(self) -> None:
         while not self.stopped.wait(self.every_sec):
             try:
-                tree = [self.process, *self.process.children(recursive=True), *self.others]
-                self.peak = max(self.peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+                forks = [child for other in self.others for child in other.children()]
+                tree = [self.process, *self.process.children(recursive=True), *self.others, *forks]
+                self.peak = max(self.peak, sum(p.memory_full_info().pss for p in tree if p.is_running()))
             except psutil.Error:
                 pass  # a process ended between the listing and the reading
 
@@ -101,7 +106,7 @@ class TreeMemory(threading.Thread):
 @dataclass
 class Timed:
     seconds: float  # wall, from process start
-    rss_mb: float  # peak, of the process and its device worker together
+    rss_mb: float  # peak proportional set size, of the process, its device worker and fork together
     cpu_sec: float  # of the process and its device worker (which it waits for), user + system
     out: str
 
@@ -109,6 +114,7 @@ class Timed:
 def timed_run(brief_path: Path, home: Path, *command: str, lingering: bool = True) -> Timed:
     """One `aiprod run` (or ``command``) in a child process; ``lingering``: as a user's, taking a worker an
     earlier command left, and leaving its own (else as a first command: its own worker, stopped with it)."""
+    settle()
     others = lingering_workers()
     before = {process.pid: process_cpu(process) for process in others}
     env = {**aiprod_env(home), **({} if lingering else {"AIPROD_WORKER_LINGER_SEC": "0"})}
@@ -191,6 +197,7 @@ def timed_pair(home: Path, duration: int, round_number: int, lingering: bool = T
     brief = {**json.loads(EXAMPLE.read_text()), "job_id": job_id, "duration_sec": duration, "budget_usd": 50.0}
     brief_path = home / f"{job_id}.json"
     brief_path.write_text(json.dumps(brief))
+    settle()
     render, each, render_cpu = plain_render_seconds(brief, home)
     return Pair(brief, brief_path, render, each, render_cpu, timed_run(brief_path, home, lingering=lingering))
 
@@ -251,12 +258,13 @@ def main() -> None:
                       f"({'met' if warm.seconds <= bar else 'NOT met'}); its CPU {warm.cpu_sec:.1f} s: at best "
                       f"{warm.cpu_sec / CORES:.1f} s on {CORES} cores")
     print(f"\n{'duration':>9} {'render s':>9} {'job s':>8} {'ratio':>6} {'at best':>8} {'job s per output s':>19} "
-          f"{'peak RSS':>9}")
+          f"{'peak mem':>9}")
     for duration, pair in rows:
         job = pair.job
         print(f"{duration:>8}s {pair.render:>9.1f} {job.seconds:>8.1f} {pair.ratio:>6.2f} "
               f"{job.cpu_sec / CORES / pair.render:>8.2f} {job.seconds / duration:>19.2f} {job.rss_mb:>7.0f}MB")
-    print("(at best: the job's CPU seconds over every core, against the same render)")
+    print("(at best: the job's CPU seconds over every core, against the same render; peak mem: the proportional set "
+          "sizes of the command's processes, summed)")
 
 if __name__ == "__main__":
     main()

@@ -38,8 +38,9 @@ _CODE = Path(__file__).resolve().parents[2]  # the aiprod_assets package the wor
 _HELLO = b"aiprod-device-worker"
 
 
-def linger_seconds() -> float:
-    """How long a worker waits for the next command once its own ended (0: it stops with its command)."""
+def linger_seconds(quiet: bool = False) -> float:
+    """How long a worker waits for the next command once its own ended (0: it stops with its command);
+    ``quiet``: a setting that is not allowed means 0 without saying so (the worker's own check says it)."""
     setting = os.environ.get(LINGER_ENV, "").strip()
     if not setting:
         return DEFAULT_LINGER_SEC
@@ -48,36 +49,46 @@ def linger_seconds() -> float:
     except ValueError:
         seconds = -1.0
     if not 0 <= seconds < float("inf"):
+        if quiet:
+            return 0.0
         print(f"{LINGER_ENV}={setting!r} is not a number of seconds >= 0; the device worker stops with the "
               "command", file=sys.stderr)
         return 0.0
     return seconds
 
 
-def _code_fingerprint() -> list[tuple[str, int, int]]:
+def _code_fingerprint(roots: tuple[Path, ...]) -> list[tuple[str, int, int]]:
     found = []
-    for folder, subfolders, files in os.walk(_CODE):
-        subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
-        for name in sorted(files):
-            if name.endswith(".py"):
-                stat = os.stat(os.path.join(folder, name))
-                found.append((os.path.relpath(os.path.join(folder, name), _CODE), stat.st_mtime_ns, stat.st_size))
+    for root in roots:
+        for folder, subfolders, files in os.walk(root):
+            subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    path = os.path.join(folder, name)
+                    stat = os.stat(path)
+                    found.append((os.path.relpath(path, root.parent), stat.st_mtime_ns, stat.st_size))
     return found
+
+
+def process_name(kind: str, code: tuple[Path, ...], more: tuple = ()) -> str:
+    """The name a lingering process of ``kind`` started now, by this process, waits under: the user, the
+    interpreter, the temporary folder, the environment, and the code under ``code`` as it is on disk."""
+    described = json.dumps([os.getuid(), sys.executable, sys.version, tempfile.gettempdir(),
+                            sorted((k, v) for k, v in os.environ.items() if k not in _UNRELATED_ENV),
+                            _code_fingerprint(code), list(more)])
+    return f"aiprod-{kind}-{os.getuid()}-{hashlib.sha256(described.encode()).hexdigest()[:32]}"
 
 
 def worker_name() -> str:
     """The name a worker started now, by this process, lingers under."""
-    described = json.dumps([os.getuid(), sys.executable, sys.version, tempfile.gettempdir(),
-                            sorted((k, v) for k, v in os.environ.items() if k not in _UNRELATED_ENV),
-                            _code_fingerprint()])
-    return f"aiprod-device-worker-{os.getuid()}-{hashlib.sha256(described.encode()).hexdigest()[:32]}"
+    return process_name("device-worker", (_CODE,))
 
 
-def _address(name: str) -> bytes:
+def address(name: str) -> bytes:
     return b"\0" + name.encode()  # Linux's abstract namespace: no file, gone with its process
 
 
-def _peer(sock: socket.socket) -> tuple[int, int]:
+def peer(sock: socket.socket) -> tuple[int, int]:
     """(pid, uid) of the process at the other end."""
     pid, uid, _gid = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
                                                          struct.calcsize("3i")))
@@ -90,8 +101,8 @@ def attach(name: str) -> tuple[Connection, int] | None:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.settimeout(5.0)  # a lingering worker answers at once; a wedged one is not waited for
-        sock.connect(_address(name))
-        pid, uid = _peer(sock)
+        sock.connect(address(name))
+        pid, uid = peer(sock)
         if uid != os.getuid():
             return None
         socket.send_fds(sock, [_HELLO + os.getcwd().encode()], [sys.stdout.fileno(), sys.stderr.fileno()])
@@ -109,10 +120,10 @@ def wait_for_next(name: str, seconds: float) -> Connection | None:
     """In the worker, after its command ended cleanly: wait ``seconds`` for the next command to attach; its
     connection, or None where none came (or another worker already lingers under the name). The worker then
     works in that command's folder and writes to its stdout and stderr."""
-    _leave_the_command()
+    leave_the_command()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        listener.bind(_address(name))
+        listener.bind(address(name))
     except OSError:
         listener.close()
         return None
@@ -134,7 +145,7 @@ def wait_for_next(name: str, seconds: float) -> Connection | None:
 def _greet(sock: socket.socket) -> Connection | None:
     try:
         sock.settimeout(5.0)
-        if _peer(sock)[1] != os.getuid():
+        if peer(sock)[1] != os.getuid():
             raise OSError("another user's process")
         message, fds, _flags, _address_from = socket.recv_fds(sock, 4096, 2)
         if not message.startswith(_HELLO) or len(fds) != 2:
@@ -153,7 +164,7 @@ def _greet(sock: socket.socket) -> Connection | None:
         return None
 
 
-def _leave_the_command() -> None:
+def leave_the_command() -> None:
     """Let go of what ties this process to the command that started it: its parent-death signal, its session
     (the terminal's signals), its folder, and its stdout and stderr (a pipe its caller reads to the end)."""
     outlive_the_parent()
