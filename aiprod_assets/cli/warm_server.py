@@ -88,6 +88,7 @@ def _follow_the_caller(connection: Connection) -> None:
 def _be_the_command(sock: socket.socket, fds: list[int]) -> None:
     """In the fork: become the command's process and run it; never returns."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the command waits for its own children
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C, passed on, as in a process of its own
     try:
         for fd, target in zip(fds[:3], (0, 1, 2)):
             os.dup2(fd, target)

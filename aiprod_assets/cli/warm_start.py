@@ -80,7 +80,8 @@ def _follow(connection: Connection, argv: list[str]) -> int:
             pass  # it ended meanwhile
 
     for signum in _PASSED_SIGNALS:
-        signal.signal(signum, pass_on)
+        if signal.getsignal(signum) is not signal.SIG_IGN:  # one ignored here (`nohup`, `&`) is not passed
+            signal.signal(signum, pass_on)
     try:
         connection.send((argv, dict(os.environ), list(sys.path)))
         while True:
