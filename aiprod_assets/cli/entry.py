@@ -78,11 +78,12 @@ def main() -> None:
     from aiprod_assets.cli import warm_start
     from aiprod_assets.rendering.previz.lingering import linger_seconds
 
-    if linger_seconds(quiet=True) <= 0:
+    seconds = linger_seconds(quiet=True)
+    if seconds <= 0:
         run_command()
     environment, name = dict(os.environ), warm_start.warm_name()
     status = warm_start.run_in_warm_process(sys.argv, name)
     if status is not None:
         os._exit(status)
     # None waits: this process runs the command, and leaves one for the next, started as it ends.
-    run_command(report=lambda _status: warm_start.leave_one_warm(name, environment))
+    run_command(report=lambda _status: warm_start.leave_one_warm(name, environment, seconds))

@@ -17,7 +17,7 @@ import sys
 import threading
 from multiprocessing.connection import Connection
 
-from aiprod_assets.cli.warm_start import HELLO
+from aiprod_assets.cli.warm_start import HELLO, receive, send
 from aiprod_assets.rendering.previz import lingering
 
 
@@ -77,8 +77,8 @@ def _follow_the_caller(connection: Connection) -> None:
     """Signals the command's process got, done to this one; that process gone (killed outright), this one too."""
     while True:
         try:
-            kind, value = connection.recv()
-        except (EOFError, OSError):
+            kind, value = receive(connection)
+        except (EOFError, OSError, ValueError):
             os.kill(os.getpid(), signal.SIGKILL)
             return
         if kind == "signal":
@@ -98,8 +98,8 @@ def _be_the_command(sock: socket.socket, fds: list[int]) -> None:
         sock.settimeout(None)
         sock.sendall(HELLO)
         connection = Connection(sock.detach())
-        argv, environment, path = connection.recv()
-    except (OSError, EOFError):
+        argv, environment, path = receive(connection)
+    except (OSError, EOFError, ValueError):
         os._exit(1)  # the command's process gave up first: it runs the command itself
     os.environ.clear()
     os.environ.update(environment)
@@ -108,7 +108,7 @@ def _be_the_command(sock: socket.socket, fds: list[int]) -> None:
     threading.Thread(target=_follow_the_caller, args=(connection,), name="aiprod-caller", daemon=True).start()
     from aiprod_assets.cli.entry import run_command
 
-    run_command(report=lambda status: connection.send(("exit", status)))
+    run_command(report=lambda status: send(connection, ["exit", status]))
 
 
 def serve(name: str, seconds: float) -> None:

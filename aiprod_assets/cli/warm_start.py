@@ -17,6 +17,7 @@ gets (Ctrl-C, `kill`) are passed on, and if it is killed outright (`kill -9`) th
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -35,11 +36,21 @@ HELLO = b"aiprod-warm-command"
 _PASSED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
+def send(connection: Connection, message) -> None:
+    """A message between a command's process and its fork, as JSON: neither end unpickles what the other sends."""
+    connection.send_bytes(json.dumps(message).encode())
+
+
+def receive(connection: Connection):
+    return json.loads(connection.recv_bytes())
+
+
 def warm_name() -> str:
     """The name a warm process started now, for this process's command, waits under."""
     # A package installed, upgraded or removed changes the folder's entries, so its mtime.
-    installed = [os.stat(path).st_mtime_ns for path in {sysconfig.get_paths()["purelib"]} if os.path.isdir(path)]
-    return lingering.process_name("warm-command", _CODE, tuple(installed))
+    packages = sysconfig.get_paths()["purelib"]
+    installed = (os.stat(packages).st_mtime_ns,) if os.path.isdir(packages) else ()
+    return lingering.process_name("warm-command", _CODE, installed)
 
 
 def run_in_warm_process(argv: list[str], name: str) -> int | None:
@@ -75,7 +86,7 @@ def _follow(connection: Connection, argv: list[str]) -> int:
     def pass_on(signum, _frame) -> None:
         passed.append(signum)
         try:
-            connection.send(("signal", signum))
+            send(connection, ["signal", signum])
         except OSError:
             pass  # it ended meanwhile
 
@@ -83,9 +94,9 @@ def _follow(connection: Connection, argv: list[str]) -> int:
         if signal.getsignal(signum) is not signal.SIG_IGN:  # one ignored here (`nohup`, `&`) is not passed
             signal.signal(signum, pass_on)
     try:
-        connection.send((argv, dict(os.environ), list(sys.path)))
+        send(connection, [argv, dict(os.environ), list(sys.path)])
         while True:
-            kind, value = connection.recv()
+            kind, value = receive(connection)
             if kind == "exit":
                 return value
     except (EOFError, OSError):
@@ -96,12 +107,9 @@ def _follow(connection: Connection, argv: list[str]) -> int:
         return 1
 
 
-def leave_one_warm(name: str, environment: dict[str, str]) -> None:
-    """Start a warm process for the next command run as this one was (``environment``: this command's as it
-    started), unless lingering is off. It leaves this command's session and output at once."""
-    seconds = lingering.linger_seconds(quiet=True)
-    if seconds <= 0:
-        return
+def leave_one_warm(name: str, environment: dict[str, str], seconds: float) -> None:
+    """Start a warm process, waiting ``seconds``, for the next command run as this one was (``environment``:
+    this command's as it started). It leaves this command's session and output at once."""
     try:
         subprocess.Popen([sys.executable, "-m", "aiprod_assets.cli.warm_server", name, str(seconds)],
                          cwd="/", env=environment, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
