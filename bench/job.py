@@ -88,7 +88,10 @@ class TreeMemory(threading.Thread):
     ``others`` (lingering processes it may take) and their children (a warm process's fork running the
     command), sampled. Proportional set sizes: a page a fork shares with its warm process counts once."""
 
-    def __init__(self, pid: int, others: list[psutil.Process], every_sec: float = 0.1):
+    # Reading a process's proportional set size walks its page tables: about 5 ms for a device worker, 12 ms for
+    # a command's processes together, taken from the two cores the command renders on. Four readings a second
+    # cost a command under 3% of one core; memory is reported for whole jobs only, the edits run unsampled.
+    def __init__(self, pid: int, others: list[psutil.Process], every_sec: float = 0.25):
         super().__init__(daemon=True)
         self.process, self.others, self.every_sec, self.peak = psutil.Process(pid), others, every_sec, 0
         self.stopped = threading.Event()
@@ -111,9 +114,10 @@ class Timed:
     out: str
 
 
-def timed_run(brief_path: Path, home: Path, *command: str, lingering: bool = True) -> Timed:
+def timed_run(brief_path: Path, home: Path, *command: str, lingering: bool = True, memory: bool = True) -> Timed:
     """One `aiprod run` (or ``command``) in a child process; ``lingering``: as a user's, taking a worker an
-    earlier command left, and leaving its own (else as a first command: its own worker, stopped with it)."""
+    earlier command left, and leaving its own (else as a first command: its own worker, stopped with it).
+    ``memory``: sample the peak memory meanwhile (TreeMemory), which costs CPU the command then lacks."""
     settle()
     others = lingering_workers()
     before = {process.pid: process_cpu(process) for process in others}
@@ -121,13 +125,15 @@ def timed_run(brief_path: Path, home: Path, *command: str, lingering: bool = Tru
     started = time.perf_counter()
     child = subprocess.Popen([aiprod_script(), *(command or ("run", str(brief_path)))], cwd=home, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    memory = TreeMemory(child.pid, others)
-    memory.start()
+    sampler = TreeMemory(child.pid, others) if memory else None
+    if sampler is not None:
+        sampler.start()
     out = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
-    memory.stopped.set()
-    memory.join()
+    if sampler is not None:
+        sampler.stopped.set()
+        sampler.join()
     if status != 0:
         sys.exit(f"aiprod run failed:\n{out[-2000:]}")
     # The child's usage includes its waited-for children, a worker it started and stopped. A worker it took,
@@ -138,7 +144,7 @@ def timed_run(brief_path: Path, home: Path, *command: str, lingering: bool = Tru
         now = process_cpu(process)
         if now is not None and then is not None:
             taken += now - then
-    return Timed(seconds, max(usage.ru_maxrss * 1024, memory.peak) / 2**20,
+    return Timed(seconds, max(usage.ru_maxrss * 1024, sampler.peak if sampler else 0) / 2**20,
                  usage.ru_utime + usage.ru_stime + taken, out)
 
 
@@ -164,7 +170,8 @@ def report_edits(home: Path, brief_path: Path, job_id: str, each: dict[str, floa
     one command to the next, so the verdict is the median edit's share of its bar. Returns each shot's bar."""
     bars, shares = {}, []
     for shot_id, render in each.items():
-        edited = timed_run(brief_path, home, "edit-shot", job_id, shot_id, "--as", "bench", "--lighting", "night")
+        edited = timed_run(brief_path, home, "edit-shot", job_id, shot_id, "--as", "bench", "--lighting", "night",
+                           memory=False)
         bars[shot_id] = bar = 1.5 * render + noop_sec
         shares.append(edited.seconds / bar)
         print(f"re-run after editing {shot_id}: {edited.seconds:.1f} s, the edit included (target <= 1.5 x its "
@@ -231,7 +238,7 @@ def main() -> None:
                       f"{cold.ratio:.2f}x")
             if n == 0:
                 brief, brief_path, each, job = pair.brief, pair.brief_path, pair.each, pair.job
-                noop = timed_run(brief_path, home)
+                noop = timed_run(brief_path, home, memory=False)
                 steps, in_run = step_seconds(home, brief["job_id"])
                 print(f"{duration} s job: whole job {job.seconds:.1f} s / plain render + encode {pair.render:.1f} s = "
                       f"{pair.ratio:.2f}x (target <= {TARGETS['ratio']})")

@@ -1,5 +1,8 @@
 """The CLI's Dagster storage keeps its event log's connections, and writes what Dagster's own storage reads."""
 
+import contextlib
+import sqlite3
+
 import dagster as dg
 from dagster._core.instance.ref import InstanceRef
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
@@ -71,3 +74,38 @@ def test_the_cli_keeps_a_deployments_own_storage(tmp_path, monkeypatch):
     instance = LocalEnvironment.from_env().instance
     assert type(instance.event_log_storage) is SqliteEventLogStorage
     assert (deployment / "own" / "history").is_dir(), "the deployment's storage is the one its yaml names"
+
+
+def _schema(path) -> tuple[list, list, str]:
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        tables = sorted(db.execute("SELECT type, name, sql FROM sqlite_master").fetchall(), key=str)
+        return tables, db.execute("SELECT version_num FROM alembic_version").fetchall(), \
+            db.execute("PRAGMA journal_mode").fetchone()[0]
+
+
+def test_a_new_runs_file_is_the_one_dagster_sets_up_copied_and_synced_at_checkpoints(tmp_path):
+    for home in ("kept", "own"):
+        (tmp_path / home).mkdir()
+        (tmp_path / home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    kept, own = _instance(tmp_path / "kept", kept=True), _instance(tmp_path / "own", kept=False)
+    copied = dg.materialize([take, given], instance=kept).run_id
+    made = dg.materialize([take, given], instance=own).run_id
+    runs = lambda home: home / "history" / "runs"  # noqa: E731
+    assert list(runs(tmp_path / "kept").glob(".empty-run-*.sqlite")), "made once, beside the runs' files"
+    # The same tables, indexes, schema revision and WAL mode as the file Dagster's own storage made.
+    assert _schema(runs(tmp_path / "kept") / f"{copied}.db") == _schema(runs(tmp_path / "own") / f"{made}.db")
+    assert _schema(runs(tmp_path / "kept") / f"{copied}.db")[2] == "wal"
+    assert kept.get_run_by_id(copied).status == dg.DagsterRunStatus.SUCCESS
+    # Dagster's own storage lists runs by their files: the empty one is not taken for a run.
+    assert _instance(tmp_path / "kept", kept=False).event_log_storage.get_all_run_ids() == [copied]
+    with kept.event_log_storage.run_connection(copied) as connection:
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL: synced at checkpoints
+
+    # A run's file another process made first is never copied over.
+    storage = kept.event_log_storage
+    theirs = runs(tmp_path / "kept") / "theirs.db"
+    theirs.write_bytes(b"made elsewhere")
+    assert not storage._copy_empty_shard("theirs") and theirs.read_bytes() == b"made elsewhere"
+    assert not list(runs(tmp_path / "kept").glob("*.partial"))
+    own.dispose()
+    kept.dispose()

@@ -8,7 +8,9 @@ as the next one it would serve is run differently (another name) it simply goes 
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import importlib
 import io
 import os
 import signal
@@ -19,6 +21,21 @@ from multiprocessing.connection import Connection
 
 from aiprod_assets.cli.warm_start import HELLO, receive, send
 from aiprod_assets.rendering.previz import lingering
+
+# What a command's run imports only as it goes: Dagster's in-process execution and instance, PIL's image
+# formats (previews, the contact sheet), numpy's FFT (motion), zipped arrays (kept QA measurements). A fork
+# importing them spent about 50 ms of CPU on it, some of it while its shot rendered, some after. Named
+# modules a later version may have moved are skipped: they only make a command faster.
+_IMPORTED_AS_RUNS_GO = (
+    "dagster._core.definitions.external_asset",
+    "dagster._core.definitions.repository_definition.repository_data_builder",
+    "dagster._core.execution.execute_in_process", "dagster._core.execution.plan.active",
+    "dagster._core.executor.in_process", "dagster._core.instance.factory", "dagster._core.instance.runs.run_domain",
+    "dagster._core.secrets.env_file", "dagster._core.storage.migration.utils",
+    "dagster._core.storage.noop_compute_log_manager", "dagster._core.storage.root",
+    "dagster._core.system_config.composite_descent", "upath", "numpy.fft", "numpy.ma", "gzip", "encodings.cp437",
+    "multiprocessing.synchronize", "av.subtitles.stream", "aiprod_assets.media.preview",
+)
 
 
 def _import_what_commands_use() -> None:
@@ -34,6 +51,12 @@ def _import_what_commands_use() -> None:
     import aiprod_assets.definitions  # noqa: F401  every asset, resource and sensor
     from aiprod_assets.cli.start_up import start_up
 
+    for name in _IMPORTED_AS_RUNS_GO:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    from PIL import Image
+
+    Image.preinit()  # the common formats' plugins, which PIL loads as it first reads or writes an image
     start_up()
 
 
