@@ -17,7 +17,7 @@ from aiprod_assets.qa.as_encoded import EncodedPictureMeter, scan_as_encoded
 from aiprod_assets.qa.cache import cached_qa
 from aiprod_assets.qa.gate import shot_expectations
 from aiprod_assets.qa.scan import scan
-from aiprod_assets.qa.semantic import PictureCollector
+from aiprod_assets.qa.semantic import ClipPictures, PictureCollector
 from aiprod_assets.qa.technical import technical_checks
 from aiprod_assets.rendering.previz.renderer import render_measured, render_previz_clip
 from aiprod_assets.rendering.providers.conform import conform_clip
@@ -78,6 +78,9 @@ def test_every_check_and_measurement_equals_a_decode_of_the_file(measured):
     assert len(ours.rgb) == len(theirs.rgb) > 1
     assert all(np.array_equal(a, b) for a, b in zip(ours.rgb, theirs.rgb))
     assert ours.luma_means == theirs.luma_means and np.array_equal(ours.middle, theirs.middle)
+    # Motion comes measured picture by picture, as the pictures came: what measuring them all at once gives.
+    assert ours.motion is not None and ours.motion == theirs.motion
+    assert ours.motion == ClipPictures(rgb=theirs.rgb, luma_means=theirs.luma_means).analysed().motion
 
 
 def test_the_judge_decodes_a_file_the_measurements_do_not_belong_to(measured, tmp_path):

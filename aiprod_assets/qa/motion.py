@@ -88,24 +88,44 @@ def _best_warp(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return SCALES[best // len(ANGLES_DEG)], ANGLES_DEG[best % len(ANGLES_DEG)]
 
 
+class MotionTracker:
+    """estimate_motion fed one small luma picture at a time: each step is measured as its second picture
+    comes, so a clip measured as it is encoded has its motion when its last picture is in."""
+
+    def __init__(self):
+        self.motion = Motion()
+        self.steps: list[tuple[float, float]] = []
+        self.previous: np.ndarray | None = None
+
+    def add(self, picture: np.ndarray) -> None:
+        # The caption band is left out.
+        current = picture[: int(picture.shape[0] * 0.8)].astype(np.float64)
+        if self.previous is not None:
+            a, b = self.previous, current
+            edge = a.shape[1] / 2
+            scale, angle = _best_warp(a, b)
+            dy, dx = phase_shift(a, b)
+            self.motion.pan += dx
+            self.motion.tilt += dy
+            self.motion.zoom += (scale - 1) * edge
+            self.motion.rotation += math.radians(angle) * edge
+            self.steps.append((dy, dx))
+        self.previous = current
+
+    def result(self) -> Motion:
+        motion = Motion(**vars(self.motion))
+        if len(self.steps) >= 3:
+            changes = np.diff(np.array(self.steps), axis=0)
+            motion.jerk = float(np.abs(np.diff(changes, axis=0)).mean())
+        return motion
+
+
 def estimate_motion(frames: list[np.ndarray]) -> Motion:
     """Accumulated motion over a sequence of small luma pictures (the caption band is left out)."""
-    motion = Motion()
-    steps = []
-    for a, b in zip(frames, frames[1:]):
-        a, b = a[: int(a.shape[0] * 0.8)].astype(np.float64), b[: int(b.shape[0] * 0.8)].astype(np.float64)
-        edge = a.shape[1] / 2
-        scale, angle = _best_warp(a, b)
-        dy, dx = phase_shift(a, b)
-        motion.pan += dx
-        motion.tilt += dy
-        motion.zoom += (scale - 1) * edge
-        motion.rotation += math.radians(angle) * edge
-        steps.append((dy, dx))
-    if len(steps) >= 3:
-        changes = np.diff(np.array(steps), axis=0)
-        motion.jerk = float(np.abs(np.diff(changes, axis=0)).mean())
-    return motion
+    tracker = MotionTracker()
+    for frame in frames:
+        tracker.add(frame)
+    return tracker.result()
 
 
 COMPATIBLE = {"dolly": {"zoom_in"}, "zoom_in": {"zoom_in"}, "zoom_out": {"zoom_out"}, "pan": {"pan"},

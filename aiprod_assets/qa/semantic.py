@@ -30,7 +30,12 @@ from aiprod_assets.contracts import (
     ShotSpec,
 )
 from aiprod_assets.media.planes import mean_rgb, rgb_picture
-from aiprod_assets.qa.motion import Motion, estimate_motion, move_agreement
+from aiprod_assets.qa.motion import (
+    Motion,
+    MotionTracker,
+    estimate_motion,
+    move_agreement,
+)
 
 ANALYSIS_WIDTH, ANALYSIS_HEIGHT = 160, 90
 MOTION_SAMPLES = 16
@@ -80,10 +85,15 @@ class ClipPictures:
 
     def analysed(self) -> ClipPictures:
         if self.motion is None:
-            self.motion = estimate_motion([np.dot(p, [0.2126, 0.7152, 0.0722]) * 255 for p in self.rgb])
+            self.motion = estimate_motion([motion_picture(p) for p in self.rgb])
         if self.colours is None:
             self.colours = dominant_colours(self.rgb)
         return self
+
+
+def motion_picture(rgb: np.ndarray) -> np.ndarray:
+    """The small luma picture motion is measured on, from a sampled picture (0-1 RGB)."""
+    return np.dot(rgb, [0.2126, 0.7152, 0.0722]) * 255
 
 
 class PictureCollector:
@@ -97,11 +107,15 @@ class PictureCollector:
         self.small: list[np.ndarray] = []
         self.means: list[float] = []
         self.middle: np.ndarray | None = None
+        # Measured picture by picture: where the encoder's pictures feed it, beside the render, not after it.
+        self.motion = MotionTracker()
 
     def add(self, frame: av.VideoFrame) -> None:
         index = len(self.means)
         if index % self.every == 0:
-            self.small.append(rgb_picture(frame, ANALYSIS_WIDTH, ANALYSIS_HEIGHT, self.bare))
+            small = rgb_picture(frame, ANALYSIS_WIDTH, ANALYSIS_HEIGHT, self.bare)
+            self.small.append(small)
+            self.motion.add(motion_picture(small.astype(np.float64) / 255))
         if index == self.middle_index:
             self.middle = sheet_picture(frame, bare=self.bare)
         # Every frame's brightness from a sample of its planes: scaling each whole frame cost more than its decode.
@@ -109,7 +123,7 @@ class PictureCollector:
 
     def pictures(self) -> ClipPictures:
         return ClipPictures(rgb=[p.astype(np.float64) / 255 for p in self.small], luma_means=list(self.means),
-                            middle=self.middle)
+                            middle=self.middle, motion=self.motion.result())
 
 
 def read_pictures(path: str | Path, samples: int = MOTION_SAMPLES) -> ClipPictures:
