@@ -164,3 +164,38 @@ def test_debians_ffprobe_and_ffmpeg_read_the_copied_cut_without_an_error(clips, 
                              "stream=nb_read_frames", "-of", "csv=p=0", str(out)], capture_output=True, text=True,
                             timeout=120)
     assert probed.returncode == 0 and probed.stderr.strip() == "" and int(probed.stdout) == 106
+
+
+def test_a_crossfade_between_clips_it_was_made_of_before_is_the_same_bytes_unencoded(clips, tmp_path,
+                                                                                      monkeypatch):
+    from aiprod_assets.rendering import fade_memo, smart_cut
+
+    monkeypatch.setattr(fade_memo, "_kept", type(fade_memo._kept)())
+    first, again = tmp_path / "first" / "cut.mp4", tmp_path / "again" / "cut.mp4"
+    first.parent.mkdir(), again.parent.mkdir()
+    assert assemble(clips, PROFILE, first, "t", "c", workdir=first.parent).copied
+    encoded = []
+    encode = smart_cut._encode_fade
+    monkeypatch.setattr(smart_cut, "_encode_fade", lambda out, *args: encoded.append(out) or encode(out, *args))
+    assert assemble(clips, PROFILE, again, "t", "c", workdir=again.parent).copied
+    assert encoded == [], "the same two clips: their dissolve is not encoded again"
+    fade = f"{clips[2][0].shot_id}-fade.mp4"
+    assert (again.parent / fade).read_bytes() == (first.parent / fade).read_bytes()
+    assert _video_packets(again) == _video_packets(first)
+
+    # Either clip changed (the shot before it, edited): the dissolve is encoded anew, from the new pictures.
+    shot, _ = clips[1]
+    edited = shot.model_copy(update={"spec": shot.spec.model_copy(update={"lighting": "studio"})})
+    edited_path = tmp_path / "edited.mp4"
+    render_previz_clip("smart-cut", edited, PROFILE, edited_path, torch.device("cpu"))
+    changed = tmp_path / "changed" / "cut.mp4"
+    changed.parent.mkdir()
+    assert assemble([clips[0], (edited, edited_path), clips[2]], PROFILE, changed, "t", "c",
+                    workdir=changed.parent).copied
+    assert encoded == [changed.parent / fade]
+    assert (changed.parent / fade).read_bytes() != (first.parent / fade).read_bytes()
+
+
+def _video_packets(path) -> list[bytes]:
+    with av.open(str(path)) as container:
+        return [bytes(p) for p in container.demux(container.streams.video[0]) if p.size]

@@ -26,6 +26,7 @@ from aiprod_assets.media.decode import open_for_packets
 from aiprod_assets.media.encode import AUDIO_BITRATE, AUDIO_FRAME_SAMPLES, ClipWriter
 from aiprod_assets.media.sound_cache import SoundEncoder
 from aiprod_assets.qa.cut_scan import Span
+from aiprod_assets.rendering.fade_memo import fade_key, keep_fade, kept_fade
 from aiprod_assets.rendering.transitions import fade_into
 from aiprod_assets.work_folders import work_folder
 
@@ -154,7 +155,7 @@ def smart_assemble(clips: list[tuple[Shot, Path]], profile: RenderProfile, out_p
         muxer = _CutMuxer(out_path, first.streams.video[0], profile, title, comment, audio, sound_cache)
     try:
         with contextlib.nullcontext(workdir) if workdir else work_folder("cut") as folder:
-            previous_last: np.ndarray | None = None
+            previous: Path | None = None
             for n, (shot, path) in enumerate(clips):
                 if between_parts is not None:
                     between_parts()
@@ -167,12 +168,11 @@ def smart_assemble(clips: list[tuple[Shot, Path]], profile: RenderProfile, out_p
                         keyframes = _keyframe_indices(stream, source.demux(stream))
                     start = min([k for k in keyframes if fade <= k < frames], default=frames)
                     span = folder / f"{shot.shot_id}-fade.mp4"
-                    _encode_fade(span, _first_frames(path, start), previous_last, fade, profile, encoder)
+                    _write_fade(span, previous, path, start, fade, profile, encoder)
                     muxer.copy(span, 0, start)
                 if start < frames:
                     muxer.copy(path, start, frames - start)
-                if n + 1 < len(clips) and fade_into(clips[n + 1][0], profile, first=False):
-                    previous_last = _last_frame(path)
+                previous = path
             muxer.close()
             return muxer.spans
     except BaseException as err:
@@ -181,6 +181,18 @@ def smart_assemble(clips: list[tuple[Shot, Path]], profile: RenderProfile, out_p
         if isinstance(err, (CannotCopy, av.FFmpegError, ValueError)):
             return None
         raise
+
+
+def _write_fade(out: Path, previous: Path, path: Path, frames: int, fade: int, profile: RenderProfile,
+                encoder: str) -> None:
+    """The dissolve from clip ``previous`` into the first ``frames`` of clip ``path``, encoded, or written as
+    this process encoded it before (rendering/fade_memo.py)."""
+    key = fade_key(previous, path, frames, fade, {"profile": profile.model_dump(mode="json"), "encoder": encoder})
+    if (kept := kept_fade(key)) is not None:
+        out.write_bytes(kept)
+        return
+    _encode_fade(out, _first_frames(path, frames), _last_frame(previous), fade, profile, encoder)
+    keep_fade(key, out.read_bytes())
 
 
 def _encode_fade(out: Path, frames: list[np.ndarray], previous_last: np.ndarray, fade: int,
