@@ -16,6 +16,7 @@ import torch
 
 from aiprod_assets.canonical import file_sha256
 from aiprod_assets.media.decode import video_frames
+from aiprod_assets.media.preview import preview_frame
 from aiprod_assets.media.torch_device import describe_device, resolve_device
 from aiprod_assets.planning.profiles import render_profile
 from aiprod_assets.rendering.previz import device_worker
@@ -59,15 +60,17 @@ def test_a_clip_rendered_in_the_worker_is_the_clip_rendered_here(worker, tmp_pat
     assert seconds > 0 and not ahead
     # What QA reads of the pictures comes back measured as they were encoded, for these very bytes.
     assert encoded.sha256 == file_sha256(tmp_path / "there.mp4") and encoded.video.decoded_frames == 30
-    # The worker draws exactly the frames this process draws...
+    # The worker draws exactly the frames this process draws (each sent as its preview, not the frame)...
     scene = PrevizScene(shot.spec, PROFILE, shot.seed, torch.device("cpu"))
+    drawn_here = [scene.frame(i) for i in range(30)]
     assert sorted(drawn) == list(range(30))
-    assert all(np.array_equal(drawn[i], scene.frame(i)) for i in range(30))
+    assert all(np.array_equal(drawn[i], preview_frame(drawn_here[i])) for i in range(30))
+    assert drawn[0].size < drawn_here[0].size
     # ...and its file holds them (x264's threads make two encodes of the same frames differ by a code value
     # here and there, in any two processes, so the file is compared with what was drawn).
     decoded = list(video_frames(tmp_path / "there.mp4"))
     assert len(decoded) == 30
-    assert max(_mean_difference(decoded[i], drawn[i]) for i in range(30)) < 3.0
+    assert max(_mean_difference(decoded[i], drawn_here[i]) for i in range(30)) < 3.0
     other = PrevizScene(shot.spec, PROFILE, shot.seed + 1, torch.device("cpu"))
     assert min(_mean_difference(decoded[i], other.frame(i)) for i in range(30)) > 5.0
 
@@ -83,7 +86,9 @@ def test_previews_come_back_every_nth_frame(worker, tmp_path):
         seen.append((index, frame.shape))
     on_frame.every = 12
     worker.render("job-w", make_shot(frames=30), PROFILE, tmp_path / "c.mp4", "cpu", 0, on_frame=on_frame)
-    assert seen == [(i, (PROFILE.height * 3 // 2, PROFILE.width)) for i in (0, 12, 24)]
+    # Each as its preview: a few kilobytes, not the frame.
+    preview = preview_frame(np.zeros((PROFILE.height * 3 // 2, PROFILE.width), np.uint8)).shape
+    assert preview[1] < PROFILE.width and seen == [(i, preview) for i in (0, 12, 24)]
 
 
 def test_a_worker_that_dies_under_a_render_is_reported_and_no_longer_offered(tmp_path):

@@ -129,8 +129,9 @@ class DeviceWorker:
     def render(self, job_id: str, shot, profile, out_path: Path, setting: str, threads: int,
                on_frame=None, on_turn=None, measure: bool = False) -> WorkerRender:
         """render_measured in the worker: (seconds, the pictures measured as encoded, with ``measure``;
-        whether it was rendered ahead); ``on_frame`` sees the frames it asks for (its ``every``); ``on_turn``
-        is called as the request has the worker (one is served at a time, in no set order)."""
+        whether it was rendered ahead); ``on_frame`` sees the frames it asks for (its ``every``) as previews
+        (media/preview.py: a few kilobytes, not the frame); ``on_turn`` is called as the request has the
+        worker (one is served at a time, in no set order)."""
         every = getattr(on_frame, "every", 1) if on_frame is not None else 0
         return WorkerRender(*self._call("render", *_render_args(job_id, shot, profile, out_path, setting, threads,
                                                                 every, measure),
