@@ -10,9 +10,8 @@ quarter of a second of CPU at 1080p, beside the run's last steps).
 from __future__ import annotations
 
 from collections import OrderedDict
-from pathlib import Path
 
-from aiprod_assets.canonical import digest_of, file_sha256
+from aiprod_assets.canonical import digest_of
 
 # Encoded dissolves are small (15 frames, most of them P-frames): a few hundred kilobytes at 1080p.
 KEPT_BYTES = 32 * 2**20
@@ -20,11 +19,10 @@ KEPT_BYTES = 32 * 2**20
 _kept: OrderedDict[str, bytes] = OrderedDict()
 
 
-def fade_key(previous: Path, path: Path, frames: int, fade: int, settings: dict) -> str:
-    """What a dissolve is made of: the two clips' bytes, how many frames dissolve and are encoded, and the
-    encoder's settings."""
-    return digest_of({"from": file_sha256(previous), "into": file_sha256(path), "frames": frames, "fade": fade,
-                      **settings})
+def fade_key(previous_sha256: str, sha256: str, frames: int, fade: int, settings: dict) -> str:
+    """What a dissolve is made of: the two clips' bytes (their sha256), how many frames dissolve and are
+    encoded, and the encoder's settings."""
+    return digest_of({"from": previous_sha256, "into": sha256, "frames": frames, "fade": fade, **settings})
 
 
 def kept_fade(key: str) -> bytes | None:

@@ -21,6 +21,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from aiprod_assets.canonical import file_sha256
 from aiprod_assets.contracts import RenderProfile, Shot
 from aiprod_assets.media.decode import open_for_packets
 from aiprod_assets.media.encode import AUDIO_BITRATE, AUDIO_FRAME_SAMPLES, ClipWriter
@@ -155,24 +156,26 @@ def smart_assemble(clips: list[tuple[Shot, Path]], profile: RenderProfile, out_p
         muxer = _CutMuxer(out_path, first.streams.video[0], profile, title, comment, audio, sound_cache)
     try:
         with contextlib.nullcontext(workdir) if workdir else work_folder("cut") as folder:
-            previous: Path | None = None
+            previous: tuple[Path, str] | None = None  # the clip a dissolve comes from, and its sha256
             for n, (shot, path) in enumerate(clips):
                 if between_parts is not None:
                     between_parts()
                 frames = shot.spec.frames
                 fade = fade_into(shot, profile, first=n == 0)
-                start = 0
+                start, digest = 0, None
                 if fade:
                     with open_for_packets(path) as source:
                         stream = source.streams.video[0]
                         keyframes = _keyframe_indices(stream, source.demux(stream))
                     start = min([k for k in keyframes if fade <= k < frames], default=frames)
                     span = folder / f"{shot.shot_id}-fade.mp4"
-                    _write_fade(span, previous, path, start, fade, profile, encoder)
+                    digest = file_sha256(path)
+                    _write_fade(span, previous, (path, digest), start, fade, profile, encoder)
                     muxer.copy(span, 0, start)
                 if start < frames:
                     muxer.copy(path, start, frames - start)
-                previous = path
+                if n + 1 < len(clips) and fade_into(clips[n + 1][0], profile, first=False):
+                    previous = (path, digest or file_sha256(path))
             muxer.close()
             return muxer.spans
     except BaseException as err:
@@ -183,15 +186,16 @@ def smart_assemble(clips: list[tuple[Shot, Path]], profile: RenderProfile, out_p
         raise
 
 
-def _write_fade(out: Path, previous: Path, path: Path, frames: int, fade: int, profile: RenderProfile,
-                encoder: str) -> None:
-    """The dissolve from clip ``previous`` into the first ``frames`` of clip ``path``, encoded, or written as
-    this process encoded it before (rendering/fade_memo.py)."""
-    key = fade_key(previous, path, frames, fade, {"profile": profile.model_dump(mode="json"), "encoder": encoder})
+def _write_fade(out: Path, previous: tuple[Path, str], clip: tuple[Path, str], frames: int, fade: int,
+                profile: RenderProfile, encoder: str) -> None:
+    """The dissolve from clip ``previous`` into the first ``frames`` of ``clip`` (each a path and its sha256),
+    encoded, or written as this process encoded it before (rendering/fade_memo.py)."""
+    key = fade_key(previous[1], clip[1], frames, fade,
+                   {"profile": profile.model_dump(mode="json"), "encoder": encoder})
     if (kept := kept_fade(key)) is not None:
         out.write_bytes(kept)
         return
-    _encode_fade(out, _first_frames(path, frames), _last_frame(previous), fade, profile, encoder)
+    _encode_fade(out, _first_frames(clip[0], frames), _last_frame(previous[0]), fade, profile, encoder)
     keep_fade(key, out.read_bytes())
 
 

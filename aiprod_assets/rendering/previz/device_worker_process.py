@@ -19,7 +19,6 @@ from pathlib import Path
 
 from aiprod_assets.contracts import RenderProfile, Shot
 from aiprod_assets.media.arenas import fewer_malloc_arenas, return_free_memory
-from aiprod_assets.media.preview import preview_frame
 from aiprod_assets.rendering.previz import lingering
 from aiprod_assets.rendering.previz.render_ahead import RenderAhead
 
@@ -120,8 +119,7 @@ def _serve(connection: Connection, work, ahead: RenderAhead) -> float | None:
                 reply = (*served, True)
             else:
                 job_id, shot_json, profile_json, out_path, setting, threads, every, measure = args
-                preview = (lambda index, frame: connection.send(("preview", index, preview_frame(frame)))) \
-                    if every else None
+                preview = (lambda index, frame: connection.send(("preview", index, frame))) if every else None
                 reply = (*work.render(job_id, Shot.model_validate_json(shot_json),
                                       RenderProfile.model_validate_json(profile_json), Path(out_path), setting,
                                       threads, every, preview, measure), False)

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from aiprod_assets.contracts import RenderProfile, Shot
-from aiprod_assets.media.preview import preview_frame
 from aiprod_assets.work_folders import WorkFolder, remove_abandoned
 
 
@@ -101,7 +100,7 @@ class RenderAhead:
         previews: list = []
         arrivals = Arrivals(self.work, self.connection,
                             awaited=lambda kind, args: kind == "render" and request_key(args) == key)
-        preview = (lambda index, frame: previews.append((index, preview_frame(frame)))) if every else None
+        preview = (lambda index, frame: previews.append((index, frame))) if every else None
         try:
             seconds, encoded = self.work.render(job_id, shot, RenderProfile.model_validate_json(profile_json), path,
                                                 setting, threads, every, preview, measure, arrivals.check)
